@@ -1,0 +1,263 @@
+"""Command line: argv → settings → work → exit code. Never a traceback.
+
+Exit codes: 0 everything conforms, 1 something does not, 2 usage, config, spec or
+input error, 3 no answer from the target (errors only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import ConformanceError, PayloadError, UsageError
+
+MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
+
+# Commands living in their own modules: name → module exposing
+# `add_arguments(parser)` and `command(args, out, err) -> int`.
+EXTERNAL_COMMANDS: dict[str, str] = {}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits; we raise to keep one path
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        help="OpenAPI document (path or URL); default: "
+        "[tool.conformance] spec, else spec/qovery-getjob.yaml",
+    )
+    parser.add_argument(
+        "--nullable",
+        choices=("common", "strict"),
+        default="common",
+        help="strict: nullable counts only beside type (OpenAPI 3.0.3)",
+    )
+    parser.add_argument(
+        "--no-format",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="stop asserting a format (repeatable; 'all' for every one)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conformance", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="validate payload files against a response")
+    _common(p)
+    p.add_argument("--operation", required=True, metavar="ID")
+    p.add_argument("--status", help="status code; default: the single 2xx response")
+    p.add_argument("--media-type", default="application/json")
+    p.add_argument("--drift", action="store_true", help="list undocumented members")
+    p.add_argument("--strict", action="store_true", help="drift counts as a violation")
+    p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.add_argument(
+        "payloads", nargs="+", metavar="PAYLOAD", help="JSON file, or - for stdin"
+    )
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("compile", help="write one JSON Schema per JSON response body")
+    _common(p)
+    p.add_argument("--operation", action="append", default=[], metavar="ID")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("lint", help="list spec defects that change verdicts")
+    _common(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.set_defaults(func=cmd_lint)
+
+    for name, module in EXTERNAL_COMMANDS.items():
+        mod = importlib.import_module(module)
+        p = sub.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
+        mod.add_arguments(p)
+        p.set_defaults(func=mod.command)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
+    """Entry point: parse, run, map failures to exit codes."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        func: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.func
+        return func(args, out, err)
+    except ConformanceError as exc:
+        print(f"error: {exc}", file=err)
+        return exc.exit_code
+    except SystemExit as exc:  # --help and friends
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    except RecursionError:
+        print("error: input nests too deeply to process", file=err)
+        return 2
+    except MemoryError:
+        print("error: out of memory while processing the input", file=err)
+        return 2
+
+
+def load(args: argparse.Namespace, err: IO[str]) -> Any:
+    """The contract named by --spec (or the project default), with format switches."""
+    from .contract import load_contract
+
+    switches = {("*" if n == "all" else n): False for n in args.no_format}
+    return load_contract(args.spec, nullable=args.nullable, formats=switches)
+
+
+def print_warnings(contract: Any, err: IO[str]) -> None:
+    from .reporting import text
+
+    if contract.warnings:
+        for line in text.findings(contract.warnings).splitlines():
+            print(f"warning: {line}", file=err)
+
+
+def read_payload(name: str, stdin: IO[str] | None = None) -> Any:
+    """Parse one payload file (or stdin for "-"); errors name the file and position."""
+    label = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            raw = (stdin or sys.stdin).read()
+        else:
+            path = Path(name)
+            if path.stat().st_size > MAX_PAYLOAD_BYTES:
+                raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
+            raw = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise PayloadError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(
+            f"{label}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise PayloadError(
+            f"{label}: nested too deeply to parse (more levels than the JSON parser "
+            "allows); not a plausible API response"
+        ) from None
+
+
+def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .reporting import text
+
+    contract = load(args, err)
+    op, response = contract.response(args.operation, args.status)
+    validator = contract.response_validator(
+        op.operation_id,
+        response.status,
+        args.media_type,
+        drift=args.drift,
+        strict=args.strict,
+    )
+    print_warnings(contract, err)
+    label = f"{op.operation_id} {response.status} {args.media_type}"
+    results = []
+    all_ok = True
+    for name in args.payloads:
+        body = read_payload(name)
+        res = validator.validate(body)
+        all_ok &= res.conforms
+        source = "<stdin>" if name == "-" else name
+        if args.output == "json":
+            results.append(
+                {
+                    "source": source,
+                    "operation": op.operation_id,
+                    "status": int(response.status)
+                    if response.status.isdigit()
+                    else response.status,
+                    "conforms": res.conforms,
+                    "branch": res.branch or None,
+                    "violations": [v.as_dict() for v in res.violations],
+                    "drift": list(res.drift),
+                }
+            )
+        else:
+            print(text.result(source, label, res), file=out)
+    if args.output == "json":
+        json.dump({"results": results}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    return 0 if all_ok else 1
+
+
+def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import jsonschema
+
+    from .reporting import write_atomic
+
+    contract = load(args, err)
+    target = Path(args.out)
+    count, ops = 0, set()
+    for body in contract.bodies(args.operation or None):
+        schema = body.compiled.schema
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+        name = (
+            body.status
+            if body.media_type == "application/json"
+            else (f"{body.status}.{_safe(body.media_type)}")
+        )
+        write_atomic(
+            target / _safe(body.operation.operation_id) / f"{name}.json",
+            json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
+        )
+        count += 1
+        ops.add(body.operation.operation_id)
+    print_warnings(contract, err)
+    print(
+        f"compiled {count} JSON response bodies of {len(ops)} operations into {target}",
+        file=out,
+    )
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .reporting import text
+
+    contract = load(args, err)
+    found = contract.lint()
+    if args.output == "json":
+        json.dump(
+            {"source": contract.source, "findings": [f.as_dict() for f in found]},
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+    elif found:
+        print(text.findings(found), file=out)
+        print(f"{len(found)} finding(s)", file=out)
+    else:
+        print("no findings", file=out)
+    return 1 if found else 0
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

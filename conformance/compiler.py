@@ -1,0 +1,605 @@
+"""OpenAPI Schema Objects → JSON Schema documents (Draft 7; 2020-12 for OpenAPI 3.1).
+
+Dict in, dict out, no I/O beyond asking `Spec` for nodes. OpenAPI semantics made exact:
+
+- `discriminator` becomes dispatch: a guard (the property is required and one of the
+  mapping keys) plus one `if {property: const key} then {$ref target}` per key, so a
+  payload is checked against the mapped schema only (a plain `oneOf` rejects every CRON
+  job of the seed, which is valid under both branches);
+- `nullable` adds "null" to `type`/`enum`, or wraps a `$ref`/composition in
+  `anyOf [null, …]`; `writeOnly` members leave `required` and must be absent;
+- boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers; int32/int64 become
+  bounds; `x-*`, `example`, `default`, descriptions go; never stricter than the spec.
+
+Every compiled node is remembered with the spec location it came from (`origin`), so a
+violation names the rule's JSON pointer and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .source import pointer_join, pointer_parts
+from .spec import Location, Spec, pointer_loc
+
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+DRAFT202012 = "https://json-schema.org/draft/2020-12/schema"
+
+INT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+# OpenAPI's own format names that are annotations, not assertions.
+ANNOTATION_FORMATS = frozenset({"float", "double", "password", "binary"})
+
+_COPY = (
+    "type",
+    "enum",
+    "const",
+    "multipleOf",
+    "maximum",
+    "minimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxProperties",
+    "minProperties",
+    "title",
+)
+_SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
+# JSON Schema keywords passed through (compiled) for OpenAPI 3.1 documents.
+_31_SUBSCHEMA = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
+_31_SUBSCHEMA_MAPS = ("patternProperties", "dependentSchemas", "$defs")
+_31_COPY = (
+    "dependentRequired",
+    "minContains",
+    "maxContains",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "format",
+)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One `if {prop: key} then target` arm of a compiled discriminator."""
+
+    prop: str
+    key: str
+    target: str  # schema name, e.g. "CronJobResponse"
+
+    @property
+    def label(self) -> str:
+        return f"{self.prop}={self.key} → {self.target}"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The compiled check that the discriminator property is present and mapped."""
+
+    prop: str
+    keys: tuple[str, ...]
+    location: Location  # the discriminator object in the spec
+
+
+@dataclass
+class SourceMap:
+    """Compiled node identity → where it came from and what it means."""
+
+    origin: dict[int, Location] = field(default_factory=dict)
+    dispatch: dict[int, Dispatch] = field(default_factory=dict)
+    guards: dict[int, Guard] = field(default_factory=dict)
+    nullable_wrappers: dict[int, Location] = field(default_factory=dict)
+    write_only: dict[int, Location] = field(default_factory=dict)
+    int_formats: dict[int, str] = field(default_factory=dict)
+    keep: list[Any] = field(default_factory=list)  # keeps ids alive and unique
+
+
+@dataclass(frozen=True)
+class CompiledSchema:
+    """One response body schema, ready for jsonschema and hypothesis-jsonschema."""
+
+    schema: dict[str, Any]
+    location: Location
+    dialect: str
+
+    @property
+    def definitions_key(self) -> str:
+        return "$defs" if self.dialect == DRAFT202012 else "definitions"
+
+
+class Compiler:
+    """Compiles schemas of one `Spec`; component definitions are shared and cached."""
+
+    def __init__(
+        self, spec: Spec, *, nullable: str = "common", known_formats: Iterable[str] = ()
+    ) -> None:
+        if nullable not in ("common", "strict"):
+            raise ValueError("nullable must be 'common' or 'strict'")
+        self.spec = spec
+        self.nullable = nullable
+        self.known_formats = {f.lower() for f in known_formats} | set(INT_BOUNDS)
+        self.is_31 = spec.is_31
+        self.dialect = DRAFT202012 if self.is_31 else DRAFT7
+        self.defs_key = "$defs" if self.is_31 else "definitions"
+        self.map = SourceMap()
+        self.definitions: dict[str, Any] = {}
+        self.def_names: dict[tuple[Location, bool], str] = {}
+        self._def_refs: dict[str, set[str]] = {}
+        self._taken: set[str] = set()
+        self._pending: list[tuple[str, Location, bool]] = []
+        self._current: str | None = None
+        self._children: dict[Location, list[Location]] | None = None
+        self.formats_seen: dict[str, list[Location]] = {}
+        self.nullable_without_type: list[Location] = []
+
+    # -- public -------------------------------------------------------------------
+
+    def compile(self, loc: Location) -> CompiledSchema:
+        """The JSON Schema document for the schema at `loc` (a response body schema)."""
+        self._current = None
+        root_refs: set[str] = set()
+        self._ref_sink = root_refs
+        body = self._schema(loc)
+        self._drain()
+        defs = {name: self.definitions[name] for name in self._reachable(root_refs)}
+        doc: dict[str, Any] = {"$schema": self.dialect}
+        if defs:
+            doc[self.defs_key] = defs
+        if isinstance(body, bool):
+            doc["allOf"] = [body]
+        else:
+            doc.update(body)
+            if id(body) in self.map.origin:
+                self._note(doc, self.map.origin[id(body)])
+            self._copy_marks(body, doc)
+        return CompiledSchema(doc, loc, self.dialect)
+
+    def origin(self, node: Any) -> Location | None:
+        return self.map.origin.get(id(node))
+
+    # -- definitions --------------------------------------------------------------
+
+    def _ref(self, ref: Any, where: Location, *, base: bool = False) -> dict[str, Any]:
+        target = self.spec.ref_target(ref, where)
+        if not base:
+            base = False
+        key = (target, base)
+        name = self.def_names.get(key)
+        if name is None:
+            name = self._name_for(target, base)
+            self.def_names[key] = name
+            self._pending.append((name, target, base))
+        self._ref_sink.add(name)
+        out = {"$ref": f"#/{self.defs_key}/{name}"}
+        self._note(out, where)
+        return out
+
+    def _name_for(self, target: Location, base: bool) -> str:
+        parts = pointer_parts(target.pointer)
+        stem = parts[-1] if parts else target.uri.rsplit("/", 1)[-1]
+        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", stem) or "schema"
+        if base:
+            stem += ".base"
+        name, n = stem, 2
+        while name in self._taken:
+            name, n = f"{stem}_{n}", n + 1
+        self._taken.add(name)
+        return name
+
+    def _drain(self) -> None:
+        while self._pending:
+            name, target, base = self._pending.pop()
+            refs: set[str] = set()
+            self._ref_sink = refs
+            self.definitions[name] = self._schema(target, base=base)
+            self._def_refs[name] = refs
+
+    def _reachable(self, roots: set[str]) -> list[str]:
+        seen: list[str] = []
+        todo = sorted(roots)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.append(name)
+            todo.extend(sorted(self._def_refs.get(name, ())))
+        return sorted(seen)
+
+    # -- schema objects -------------------------------------------------------------
+
+    def _schema(self, loc: Location, *, base: bool = False) -> Any:
+        node = self.spec.node(loc)
+        if isinstance(node, bool) and self.is_31:
+            return node
+        if not isinstance(node, dict):
+            raise self.spec.error(loc, f"a schema must be a mapping, found {node!r}")
+        if "$ref" in node:
+            out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
+            if not self.is_31:
+                return self._nullable(node, out, loc)
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            if not any(
+                k in rest for k in (*_COPY, "properties", "items", *_SUBSCHEMA_LISTS)
+            ):
+                return out
+            # 3.1: $ref has siblings; keep both by composition.
+            node = {**rest, "allOf": [*rest.get("allOf", []), {"$ref": node["$ref"]}]}
+        out = {}
+        self._note(out, loc)
+        self._copy_keywords(node, out, loc)
+        self._object_keywords(node, out, loc)
+        if "items" in node:
+            out["items"] = self._subschema(node["items"], pointer_loc(loc, "items"))
+        if "not" in node:
+            out["not"] = self._subschema(node["not"], pointer_loc(loc, "not"))
+        if self.is_31:
+            self._keywords_31(node, out, loc)
+        for kw in _SUBSCHEMA_LISTS:
+            if isinstance(node.get(kw), list):
+                out[kw] = [
+                    self._subschema(item, pointer_loc(loc, kw, i), allof=kw == "allOf")
+                    for i, item in enumerate(node[kw])
+                ]
+        disc = node.get("discriminator")
+        if isinstance(disc, dict) and not base:
+            self._discriminator(node, out, loc, disc)
+        return self._nullable(node, out, loc)
+
+    def _subschema(self, node: Any, loc: Location, *, allof: bool = False) -> Any:
+        if allof and isinstance(node, dict) and "$ref" in node:
+            # allOf-inheritance: a child includes its parent without the parent's
+            # discriminator dispatch (which would point back at the child).
+            target = self.spec.ref_target(node["$ref"], pointer_loc(loc, "$ref"))
+            parent = self.spec.node(target)
+            if _is_inheritance_base(parent):
+                return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
+        return self._schema(loc)
+
+    def _copy_keywords(
+        self, node: dict[str, Any], out: dict[str, Any], loc: Location
+    ) -> None:
+        for kw in _COPY:
+            if kw in node:
+                out[kw] = node[kw]
+        if "pattern" in out:
+            try:
+                re.compile(out["pattern"])
+            except (re.error, TypeError) as exc:
+                del out["pattern"]
+                self.spec.warn(
+                    pointer_loc(loc, "pattern"),
+                    "invalid-pattern",
+                    f"pattern is not a valid regular expression ({exc}); "
+                    "it is not asserted",
+                )
+        for side, bound in (
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ):
+            value = node.get(side)
+            if isinstance(value, bool):  # OpenAPI 3.0: a flag on minimum/maximum
+                if value and bound in out:
+                    out[side] = out.pop(bound)
+            elif isinstance(value, (int, float)):
+                out[side] = value
+        if "format" in node:
+            self._format(node, out, loc)
+
+    def _format(self, node: dict[str, Any], out: dict[str, Any], loc: Location) -> None:
+        fmt = node["format"]
+        f_loc = pointer_loc(loc, "format")
+        if not isinstance(fmt, str):
+            self.spec.warn(
+                f_loc, "invalid-format", f"format must be a string, found {fmt!r}"
+            )
+            return
+        if fmt != fmt.lower() and fmt.lower() in self.known_formats:
+            self.spec.warn(
+                f_loc,
+                "normalised-format-case",
+                f"format {fmt!r} read as {fmt.lower()!r} (formats are lower case)",
+            )
+            fmt = fmt.lower()
+        self.formats_seen.setdefault(fmt, []).append(f_loc)
+        if fmt in INT_BOUNDS:
+            lo, hi = INT_BOUNDS[fmt]
+            if _admits_numbers(node.get("type")):
+                _tighten(out, "minimum", "exclusiveMinimum", lo, lower=True)
+                _tighten(out, "maximum", "exclusiveMaximum", hi, lower=False)
+                self.map.int_formats[id(out)] = fmt
+            return
+        if fmt in ANNOTATION_FORMATS:
+            return
+        out["format"] = fmt
+
+    def _object_keywords(
+        self, node: dict[str, Any], out: dict[str, Any], loc: Location
+    ) -> None:
+        write_only: set[str] = set()
+        props = node.get("properties")
+        if isinstance(props, dict):
+            compiled: dict[str, Any] = {}
+            for name, sub in props.items():
+                p_loc = pointer_loc(loc, "properties", name)
+                if self._is_write_only(sub, p_loc):
+                    write_only.add(name)
+                    forbidden: dict[str, Any] = {"not": {}}
+                    self.map.write_only[id(forbidden)] = pointer_loc(p_loc, "writeOnly")
+                    self._note(forbidden, p_loc)
+                    compiled[name] = forbidden
+                else:
+                    compiled[name] = self._subschema(sub, p_loc)
+            out["properties"] = compiled
+        required = node.get("required")
+        if isinstance(required, list):
+            kept = [r for r in required if r not in write_only]
+            if kept:
+                out["required"] = kept
+        extra = node.get("additionalProperties")
+        if isinstance(extra, bool):
+            out["additionalProperties"] = extra
+        elif isinstance(extra, dict):
+            out["additionalProperties"] = self._subschema(
+                extra, pointer_loc(loc, "additionalProperties")
+            )
+
+    def _is_write_only(self, sub: Any, loc: Location) -> bool:
+        if not isinstance(sub, dict):
+            return False
+        if sub.get("writeOnly") is True:
+            return True
+        if "$ref" in sub:
+            try:
+                _, target = self.spec.deref(loc)
+            except (KeyError, RecursionError):
+                return False
+            return isinstance(target, dict) and target.get("writeOnly") is True
+        return False
+
+    def _keywords_31(
+        self, node: dict[str, Any], out: dict[str, Any], loc: Location
+    ) -> None:
+        for kw in _31_COPY:
+            if kw in node and kw not in out:
+                out[kw] = node[kw]
+        for kw in _31_SUBSCHEMA:
+            if kw in node:
+                out[kw] = self._subschema(node[kw], pointer_loc(loc, kw))
+        for kw in _31_SUBSCHEMA_MAPS:
+            if isinstance(node.get(kw), dict):
+                out[kw] = {
+                    k: self._subschema(v, pointer_loc(loc, kw, k))
+                    for k, v in node[kw].items()
+                }
+        if isinstance(node.get("prefixItems"), list):
+            out["prefixItems"] = [
+                self._subschema(v, pointer_loc(loc, "prefixItems", i))
+                for i, v in enumerate(node["prefixItems"])
+            ]
+
+    # -- nullable -------------------------------------------------------------------
+
+    def _nullable(
+        self, node: dict[str, Any], out: dict[str, Any], loc: Location
+    ) -> Any:
+        if self.is_31 or node.get("nullable") is not True:
+            return out
+        n_loc = pointer_loc(loc, "nullable")
+        if "type" not in node:
+            self.nullable_without_type.append(n_loc)
+            if self.nullable == "strict":  # OpenAPI 3.0.3: no effect without `type`
+                return out
+        composed = "$ref" in out or any(k in out for k in _SUBSCHEMA_LISTS)
+        if not composed and "type" in out:
+            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+            if "null" not in types:
+                out["type"] = [*types, "null"]
+            if "enum" in out and None not in out["enum"] and self.nullable == "common":
+                out["enum"] = [*out["enum"], None]
+            return out
+        if not composed and "enum" in out:
+            if None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+            return out
+        if not composed:
+            return out  # no type, no enum: null already passes
+        null: dict[str, Any] = {"type": "null"}
+        wrapper = {"anyOf": [null, out]}
+        self._note(null, n_loc)
+        self._note(wrapper, n_loc)
+        self.map.nullable_wrappers[id(wrapper)] = n_loc
+        return wrapper
+
+    # -- discriminator ----------------------------------------------------------------
+
+    def _discriminator(
+        self,
+        node: dict[str, Any],
+        out: dict[str, Any],
+        loc: Location,
+        disc: dict[str, Any],
+    ) -> None:
+        d_loc = pointer_loc(loc, "discriminator")
+        prop = disc.get("propertyName")
+        if not isinstance(prop, str):
+            raise self.spec.error(d_loc, "discriminator needs a string propertyName")
+        union_kw = next(
+            (k for k in ("oneOf", "anyOf") if isinstance(node.get(k), list)), None
+        )
+        arms = self._mapping(node, loc, d_loc, disc, union_kw)
+        if not arms:
+            return
+        keys = tuple(arms)
+        guard: dict[str, Any] = {
+            "type": "object",
+            "required": [prop],
+            "properties": {prop: {"enum": list(keys)}},
+        }
+        self._note(guard, d_loc)
+        self._note(guard["properties"][prop], d_loc)
+        info = Guard(prop, keys, d_loc)
+        self.map.guards[id(guard)] = info
+        self.map.guards[id(guard["properties"][prop])] = info
+        dispatch: list[Any] = [guard]
+        for key, (target_name, then) in arms.items():
+            cond = {"properties": {prop: {"const": key}}, "required": [prop]}
+            arm = {"if": cond, "then": then}
+            self._note(arm, d_loc)
+            self.map.dispatch[id(arm)] = Dispatch(prop, key, target_name)
+            dispatch.append(arm)
+        if union_kw is not None:
+            del out[union_kw]  # dispatch replaces the union
+        out["allOf"] = [*out.get("allOf", []), *dispatch]
+
+    def _mapping(
+        self,
+        node: dict[str, Any],
+        loc: Location,
+        d_loc: Location,
+        disc: dict[str, Any],
+        union_kw: str | None,
+    ) -> dict[str, tuple[str, Any]]:
+        """Mapping key → (schema name, compiled `then`), explicit then implicit."""
+        targets: dict[str, tuple[Any, Location]] = {}
+        mapping = disc.get("mapping") or {}
+        for key, value in mapping.items():
+            m_loc = pointer_loc(d_loc, "mapping", key)
+            if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+                self.spec.warn(
+                    m_loc,
+                    "normalised-mapping-ref",
+                    "mapping value written as {$ref: …}; OpenAPI requires a "
+                    "plain string, read as " + repr(value["$ref"]),
+                )
+                value = value["$ref"]
+            if not isinstance(value, str):
+                raise self.spec.error(
+                    m_loc, f"mapping value must be a string, found {value!r}"
+                )
+            if "#" not in value and "/" not in value and "." not in value:
+                value = f"#/components/schemas/{value}"
+            targets[str(key)] = (value, m_loc)
+        mapped = {self.spec.ref_target(v, where) for v, where in targets.values()}
+        if union_kw is not None:
+            candidates = [
+                (item["$ref"], pointer_loc(loc, union_kw, i, "$ref"))
+                for i, item in enumerate(node[union_kw])
+                if isinstance(item, dict) and "$ref" in item
+            ]
+            if len(candidates) < len(node[union_kw]) and not targets:
+                self.spec.warn(
+                    d_loc,
+                    "discriminator-inline-branches",
+                    "discriminator over inline schemas without a mapping "
+                    "cannot dispatch; validated as a plain " + union_kw,
+                )
+                return {}
+        else:
+            candidates = [
+                (f"#{child.pointer}", child) for child in self._children_of(loc)
+            ]
+            candidates.append((f"#{loc.pointer}", loc))
+        for ref, where in candidates:
+            target = (
+                self.spec.ref_target(ref, where) if "$ref" in where.pointer else where
+            )
+            if target in mapped:
+                continue
+            name = pointer_parts(target.pointer)[-1]
+            targets.setdefault(name, (ref, where))
+        arms: dict[str, tuple[str, Any]] = {}
+        for key, (ref, where) in targets.items():
+            target = (
+                self.spec.ref_target(ref, where)
+                if "$ref" in where.pointer or "mapping" in where.pointer
+                else where
+            )
+            name = pointer_parts(target.pointer)[-1]
+            if union_kw is None and target == loc:
+                then: Any = {}  # the base itself: its own keywords already apply
+            else:
+                then = self._ref(
+                    f"{target.uri}#{target.pointer}"
+                    if target.uri != loc.uri
+                    else f"#{target.pointer}",
+                    where,
+                )
+            arms[key] = (name, then)
+        return arms
+
+    def _children_of(self, parent: Location) -> list[Location]:
+        """Component schemas that include `parent` through `allOf` (inheritance)."""
+        if self._children is None:
+            self._children = {}
+            root = Location(self.spec.root.uri, "/components/schemas")
+            schemas = self.spec.root.data.get("components", {}).get("schemas") or {}
+            for name, schema in schemas.items():
+                if not isinstance(schema, dict):
+                    continue
+                child = pointer_loc(root, name)
+                for i, item in enumerate(schema.get("allOf") or []):
+                    if isinstance(item, dict) and "$ref" in item:
+                        try:
+                            target = self.spec.ref_target(
+                                item["$ref"], pointer_loc(child, "allOf", i, "$ref")
+                            )
+                        except Exception:  # noqa: BLE001 - dangling refs surface elsewhere
+                            continue
+                        self._children.setdefault(target, []).append(child)
+        return [c for c in self._children.get(parent, []) if c != parent]
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def _note(self, node: Any, loc: Location) -> None:
+        self.map.origin[id(node)] = loc
+        self.map.keep.append(node)
+
+    def _copy_marks(self, src: Any, dst: Any) -> None:
+        for table in (self.map.int_formats,):
+            if id(src) in table:
+                table[id(dst)] = table[id(src)]
+
+
+def _is_inheritance_base(node: Any) -> bool:
+    return (
+        isinstance(node, dict)
+        and isinstance(node.get("discriminator"), dict)
+        and not isinstance(node.get("oneOf"), list)
+        and not isinstance(node.get("anyOf"), list)
+    )
+
+
+def _tighten(
+    out: dict[str, Any], bound: str, exclusive: str, limit: int, *, lower: bool
+) -> None:
+    """Add a format's bound unless the schema already has one at least as tight."""
+    for key in (bound, exclusive):
+        value = out.get(key)
+        if isinstance(value, (int, float)) and (
+            value >= limit if lower else value <= limit
+        ):
+            return
+    out[bound] = limit
+
+
+def _admits_numbers(type_: Any) -> bool:
+    types = type_ if isinstance(type_, list) else [type_]
+    return type_ is None or "integer" in types or "number" in types
+
+
+def location_pointer(loc: Location, *parts: str | int) -> str:
+    return pointer_join(loc.pointer, *parts)

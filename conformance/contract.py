@@ -1,0 +1,242 @@
+"""The public entry point: a loaded contract that hands out response validators.
+
+`load_contract(path_or_url)` reads and indexes the document; `response_validator()`
+compiles one response body schema (once, cached) and wraps it for validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .compiler import CompiledSchema, Compiler
+from .config import default_spec
+from .errors import UsageError
+from .formats import Format, builtin_formats
+from .model import Finding
+from .spec import (
+    MediaType,
+    Operation,
+    Response,
+    Spec,
+    is_json_media_type,
+    media_type_matches,
+)
+from .validate import ResponseValidator
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+
+@dataclass(frozen=True)
+class Body:
+    """One documented response body: operation, status key, media type, schema."""
+
+    operation: Operation
+    status: str
+    media_type: str
+    compiled: CompiledSchema
+
+    def __str__(self) -> str:
+        return f"{self.operation} → {self.status} {self.media_type}"
+
+
+class Contract:
+    """An OpenAPI document loaded for checking responses."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        nullable: str = "common",
+        formats: Mapping[str, bool] | None = None,
+        engine: str = "auto",
+    ) -> None:
+        self.spec = spec
+        self.nullable = nullable
+        self.engine = engine
+        self.format_registry: dict[str, Format] = builtin_formats()
+        self.format_switches = dict(formats or {})
+        self.compiler = Compiler(
+            spec, nullable=nullable, known_formats=self.format_registry
+        )
+        self._compiled: dict[tuple[str, str, str], CompiledSchema | None] = {}
+        self._validators: dict[tuple[Any, ...], ResponseValidator] = {}
+
+    @property
+    def source(self) -> str:
+        return self.spec.root.uri
+
+    @property
+    def operations(self) -> dict[str, Operation]:
+        return self.spec.operations
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Defects normalised while loading and compiling, once each, with pointer."""
+        return list(self.spec.warnings)
+
+    def operation(self, operation_id: str) -> Operation:
+        return self.spec.operation(operation_id)
+
+    def register_format(
+        self,
+        name: str,
+        check: Callable[[str], bool],
+        *,
+        strategy: Callable[[], SearchStrategy[str]] | None = None,
+        description: str = "",
+    ) -> None:
+        """Assert a user format: `check(text) -> bool`; `strategy` makes valid ones."""
+        self.format_registry[name] = Format(name, check, strategy, description)
+        self.compiler.known_formats.add(name.lower())
+        self._validators.clear()
+
+    def enabled_formats(
+        self, switches: Mapping[str, bool] | None = None
+    ) -> dict[str, Format]:
+        merged = {**self.format_switches, **(switches or {})}
+        everything = merged.get("*", True)
+        return {
+            name: fmt
+            for name, fmt in self.format_registry.items()
+            if merged.get(name, everything)
+        }
+
+    # -- responses --
+
+    def response(
+        self, operation_id: str, status: int | str | None = None
+    ) -> tuple[Operation, Response]:
+        op = self.operation(operation_id)
+        if status is None:
+            status = op.success_status()
+        key = str(status).upper() if "X" in str(status).upper() else str(status)
+        found = op.responses.get(key)
+        if found is None and key.isdigit():
+            found = op.response_for(int(key))
+        if found is None:
+            listed = ", ".join(op.responses) or "none"
+            raise UsageError(
+                f"{operation_id} documents no response for status {status} "
+                f"(documented: {listed})"
+            )
+        return op, found
+
+    def media_type(
+        self, response: Response, media_type: str | None
+    ) -> MediaType | None:
+        if not response.content:
+            return None
+        if media_type is None:
+            media_type = "application/json"
+        if media_type in response.content:
+            return response.content[media_type]
+        for name, media in response.content.items():
+            if media_type_matches(name, media_type) or media_type_matches(
+                media_type, name
+            ):
+                return media
+        if len(response.content) == 1 and media_type == "application/json":
+            only = next(iter(response.content.values()))
+            if is_json_media_type(only.name):
+                return only
+        listed = ", ".join(response.content)
+        raise UsageError(
+            f"response {response.status} documents no {media_type!r} body "
+            f"(documented: {listed})"
+        )
+
+    def compiled(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        media_type: str | None = None,
+    ) -> CompiledSchema | None:
+        """The compiled JSON Schema of one response body (None: no body documented)."""
+        op, response = self.response(operation_id, status)
+        media = self.media_type(response, media_type)
+        key = (op.operation_id, response.status, media.name if media else "")
+        if key not in self._compiled:
+            self._compiled[key] = (
+                self.compiler.compile(media.schema) if media and media.schema else None
+            )
+        return self._compiled[key]
+
+    def response_validator(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        media_type: str | None = "application/json",
+        *,
+        drift: bool = False,
+        strict: bool = False,
+        formats: Mapping[str, bool] | None = None,
+        engine: str | None = None,
+    ) -> ResponseValidator:
+        """A validator for one operation, status and media type (cached)."""
+        op, response = self.response(operation_id, status)
+        key = (
+            op.operation_id,
+            response.status,
+            media_type,
+            drift,
+            strict,
+            tuple(sorted((formats or {}).items())),
+            engine,
+        )
+        validator = self._validators.get(key)
+        if validator is None:
+            compiled = self.compiled(operation_id, response.status, media_type)
+            validator = ResponseValidator(
+                compiled,
+                spec=self.spec,
+                source_map=self.compiler.map,
+                formats=self.enabled_formats(formats),
+                drift=drift,
+                strict=strict,
+                engine=engine or self.engine,
+                title=f"{op.operation_id} {response.status}",
+            )
+            self._validators[key] = validator
+        return validator
+
+    def bodies(self, operation_ids: Iterable[str] | None = None) -> Iterator[Body]:
+        """Every JSON response body schema of the chosen operations, compiled."""
+        ids = list(operation_ids) if operation_ids else list(self.operations)
+        for op_id in ids:
+            op = self.operation(op_id)
+            for status, response in op.responses.items():
+                for name, media in response.content.items():
+                    if media.schema is None or not is_json_media_type(name):
+                        continue
+                    compiled = self.compiled(op_id, status, name)
+                    if compiled is not None:
+                        yield Body(op, status, name, compiled)
+
+    def lint(self) -> list[Finding]:
+        """Spec defects that change verdicts (see lint.py)."""
+        from .lint import lint
+
+        return lint(self)
+
+
+def load_contract(
+    location: str | None = None,
+    *,
+    nullable: str = "common",
+    formats: Mapping[str, bool] | None = None,
+    engine: str = "auto",
+) -> Contract:
+    """Load an OpenAPI document (path or http(s) URL, YAML or JSON) as a contract.
+
+    `nullable="strict"` follows OpenAPI 3.0.3 (nullable counts only beside `type`);
+    `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them).
+    """
+    return Contract(
+        Spec.load(str(location) if location is not None else default_spec()),
+        nullable=nullable,
+        formats=formats,
+        engine=engine,
+    )

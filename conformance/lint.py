@@ -1,0 +1,321 @@
+"""Spec defects that change verdicts: each a small pure function over the document.
+
+Findings carry the JSON pointer, the line, and a one-line reason. Normalised defects
+(reported as warnings while compiling) are listed too, so `lint` is the full picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .compiler import ANNOTATION_FORMATS, INT_BOUNDS
+from .model import Finding
+from .spec import Location, Spec, pointer_loc
+
+if TYPE_CHECKING:
+    from .contract import Contract
+
+SchemaRule = Callable[["Contract", Location, dict[str, Any]], Iterator[Finding]]
+RULES: dict[str, SchemaRule] = {}
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
+_SCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SCHEMA_ONE = ("items", "not", "additionalProperties", "if", "then", "else")
+
+
+def rule(fn: SchemaRule) -> SchemaRule:
+    RULES[fn.__name__] = fn
+    return fn
+
+
+def lint(contract: Contract) -> list[Finding]:
+    """Every finding for the contract's root document, sorted by pointer."""
+    for _ in contract.bodies():  # compiling everything records normalised defects
+        pass
+    found: set[Finding] = set(contract.warnings)
+    for loc, node in schemas(contract.spec):
+        for check in RULES.values():
+            found.update(check(contract, loc, node))
+    return sorted(found)
+
+
+def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """Every Schema Object written in the root document (not through `$ref`)."""
+    root = Location(spec.root.uri, "")
+    data = spec.root.data
+    starts: list[Location] = []
+    for name in data.get("components", {}).get("schemas") or {}:
+        starts.append(pointer_loc(root, "components", "schemas", name))
+    for path, item in (data.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            for status, resp in (op.get("responses") or {}).items():
+                for media in (
+                    (resp.get("content") or {}) if isinstance(resp, dict) else ()
+                ):
+                    starts.append(
+                        pointer_loc(
+                            root,
+                            "paths",
+                            path,
+                            method,
+                            "responses",
+                            str(status),
+                            "content",
+                            media,
+                            "schema",
+                        )
+                    )
+    todo = list(reversed(starts))
+    while todo:
+        loc = todo.pop()
+        try:
+            node = spec.node(loc)
+        except KeyError:
+            continue
+        if not isinstance(node, dict):
+            continue
+        yield loc, node
+        for kw in _SCHEMA_ONE:
+            if isinstance(node.get(kw), dict):
+                todo.append(pointer_loc(loc, kw))
+        for kw in _SCHEMA_LISTS:
+            for i in range(
+                len(node.get(kw) or []) if isinstance(node.get(kw), list) else 0
+            ):
+                todo.append(pointer_loc(loc, kw, i))
+        for kw in _SCHEMA_MAPS:
+            if isinstance(node.get(kw), dict):
+                todo.extend(pointer_loc(loc, kw, k) for k in node[kw])
+
+
+@dataclass
+class Flat:
+    """A schema with `$ref`s followed and `allOf` merged, for structural reasoning."""
+
+    types: set[str] | None = None  # None: any type
+    properties: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)
+    closed: bool = False  # additionalProperties: false somewhere
+    name: str = ""
+
+
+def flatten(spec: Spec, loc: Location, depth: int = 0) -> Flat:
+    flat = Flat(name=loc.pointer.rsplit("/", 1)[-1])
+    try:
+        loc, node = spec.deref(loc)
+    except Exception:  # noqa: BLE001 - dangling refs are reported by the compiler
+        return flat
+    flat.name = loc.pointer.rsplit("/", 1)[-1]
+    if not isinstance(node, dict) or depth > 32:
+        return flat
+    if isinstance(node.get("type"), str):
+        flat.types = {node["type"], "null"} if node.get("nullable") else {node["type"]}
+    for name, sub in (node.get("properties") or {}).items():
+        if isinstance(sub, dict):
+            flat.properties.setdefault(name, []).append(
+                _resolved(spec, pointer_loc(loc, "properties", name))
+            )
+    flat.required |= {r for r in node.get("required") or [] if isinstance(r, str)}
+    flat.closed = node.get("additionalProperties") is False
+    for i, _ in enumerate(node.get("allOf") or []):
+        part = flatten(spec, pointer_loc(loc, "allOf", i), depth + 1)
+        if part.types is not None:
+            flat.types = part.types if flat.types is None else flat.types & part.types
+        for name, subs in part.properties.items():
+            flat.properties.setdefault(name, []).extend(subs)
+        flat.required |= part.required
+        flat.closed = flat.closed or part.closed
+    return flat
+
+
+def _resolved(spec: Spec, loc: Location) -> dict[str, Any]:
+    try:
+        _, node = spec.deref(loc)
+    except Exception:  # noqa: BLE001
+        return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _values(schemas: list[dict[str, Any]]) -> set[Any] | None:
+    """The values a property may take, if an enum/const pins them (None: unbounded)."""
+    allowed: set[Any] | None = None
+    for s in schemas:
+        pinned = (
+            {s["const"]}
+            if "const" in s
+            else (
+                {v for v in s["enum"] if isinstance(v, (str, int, float, bool))}
+                if isinstance(s.get("enum"), list)
+                else None
+            )
+        )
+        if pinned is not None:
+            allowed = pinned if allowed is None else allowed & pinned
+    return allowed
+
+
+def separated(a: Flat, b: Flat) -> bool:
+    """True when no payload can be valid under both (structurally provable)."""
+    if a.types is not None and b.types is not None and not a.types & b.types:
+        return True
+    for name in a.required & b.required:
+        va, vb = (
+            _values(a.properties.get(name, [])),
+            _values(b.properties.get(name, [])),
+        )
+        if va is not None and vb is not None and not va & vb:
+            return True
+    if a.closed and any(r not in a.properties for r in b.required):
+        return True
+    return b.closed and any(r not in b.properties for r in a.required)
+
+
+def _finding(contract: Contract, loc: Location, code: str, message: str) -> Finding:
+    return Finding(loc.pointer, code, message, contract.spec.line(loc), loc.uri)
+
+
+@rule
+def oneof_branches_overlap(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """oneOf wants exactly one match: overlapping branches reject valid payloads."""
+    branches = node.get("oneOf")
+    if not isinstance(branches, list) or len(branches) < 2:
+        return
+    flats = [
+        flatten(contract.spec, pointer_loc(loc, "oneOf", i))
+        for i in range(len(branches))
+    ]
+    disc = node.get("discriminator")
+    for i in range(len(flats)):
+        for j in range(i + 1, len(flats)):
+            if separated(flats[i], flats[j]):
+                continue
+            pair = f"#{i} ({flats[i].name}) and #{j} ({flats[j].name})"
+            if isinstance(disc, dict):
+                yield _finding(
+                    contract,
+                    pointer_loc(loc, "oneOf"),
+                    "oneof-overlap-discriminated",
+                    f"branches {pair} overlap; only the discriminator "
+                    f"{disc.get('propertyName')!r} separates them, so a validator that "
+                    "ignores it rejects valid payloads",
+                )
+            else:
+                yield _finding(
+                    contract,
+                    pointer_loc(loc, "oneOf"),
+                    "oneof-overlap",
+                    f"branches {pair} can both match and nothing separates them; a "
+                    "payload valid under both is rejected by oneOf",
+                )
+
+
+@rule
+def mapping_target_admits_other_keys(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """A mapped schema whose property admits another mapping key."""
+    disc = node.get("discriminator")
+    if not isinstance(disc, dict) or not isinstance(disc.get("mapping"), dict):
+        return
+    prop = disc.get("propertyName")
+    mapping = disc["mapping"]
+    for key, value in mapping.items():
+        ref = value.get("$ref") if isinstance(value, dict) else value
+        if not isinstance(ref, str):
+            continue
+        where = pointer_loc(loc, "discriminator", "mapping", key)
+        try:
+            target = contract.spec.ref_target(
+                ref if "/" in ref or "#" in ref else f"#/components/schemas/{ref}",
+                where,
+            )
+        except Exception:  # noqa: BLE001 - reported by the compiler
+            continue
+        flat = flatten(contract.spec, target)
+        allowed = _values(flat.properties.get(prop, []))
+        others = sorted(
+            str(k) for k in mapping if k != key and (allowed is None or k in allowed)
+        )
+        if others:
+            yield _finding(
+                contract,
+                where,
+                "mapping-target-admits-other-keys",
+                f"{flat.name}.{prop} admits {', '.join(map(repr, others))} (other "
+                f"mapping keys); only discriminator dispatch tells the schemas apart",
+            )
+
+
+@rule
+def nullable_without_type(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """OpenAPI 3.0.3 ignores nullable without type; readings differ, so verdicts do."""
+    if node.get("nullable") is True and "type" not in node and not contract.spec.is_31:
+        now = "accepted" if contract.nullable == "common" else "rejected"
+        yield _finding(
+            contract,
+            pointer_loc(loc, "nullable"),
+            "nullable-without-type",
+            f"nullable: true without type: null is {now} here; the common reading "
+            "accepts it, OpenAPI 3.0.3 (nullable='strict') does not",
+        )
+
+
+@rule
+def unknown_format(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """A format nobody checks is an annotation: payloads pass whatever they hold."""
+    fmt = node.get("format")
+    if not isinstance(fmt, str):
+        return
+    known = set(contract.format_registry) | set(INT_BOUNDS) | ANNOTATION_FORMATS
+    if fmt not in known and fmt.lower() not in known:
+        yield _finding(
+            contract,
+            pointer_loc(loc, "format"),
+            "unknown-format",
+            f"format {fmt!r} is not known, so it is not asserted (register it with "
+            "Contract.register_format to check it)",
+        )
+
+
+@rule
+def required_not_in_properties(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """A required member no schema describes: any value passes, likely a typo."""
+    required = node.get("required")
+    if not isinstance(required, list) or "properties" not in node:
+        return
+    if node.get("additionalProperties") not in (None, False):
+        return
+    documented = set(flatten(contract.spec, loc).properties)
+    parent = _allof_parent(loc)
+    if parent is not None:
+        documented |= set(flatten(contract.spec, parent).properties)
+    for name in required:
+        if name not in documented:
+            yield _finding(
+                contract,
+                pointer_loc(loc, "required"),
+                "required-not-in-properties",
+                f"required member {name!r} is not in properties; its value is never "
+                "checked (typo?)",
+            )
+
+
+def _allof_parent(loc: Location) -> Location | None:
+    parts = loc.pointer.rsplit("/allOf/", 1)
+    if len(parts) == 2 and parts[1].isdigit():
+        return Location(loc.uri, parts[0])
+    return None
