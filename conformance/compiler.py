@@ -174,9 +174,12 @@ class Compiler:
     # -- definitions --------------------------------------------------------------
 
     def _ref(self, ref: Any, where: Location, *, base: bool = False) -> dict[str, Any]:
-        target = self.spec.ref_target(ref, where)
-        if not base:
-            base = False
+        return self._ref_to(self.spec.ref_target(ref, where), where, base=base)
+
+    def _ref_to(
+        self, target: Location, where: Location, *, base: bool = False
+    ) -> dict[str, Any]:
+        """A `$ref` to the definition compiled from `target` (compiled once, later)."""
         key = (target, base)
         name = self.def_names.get(key)
         if name is None:
@@ -473,10 +476,10 @@ class Compiler:
         disc: dict[str, Any],
         union_kw: str | None,
     ) -> dict[str, tuple[str, Any]]:
-        """Mapping key → (schema name, compiled `then`), explicit then implicit."""
-        targets: dict[str, tuple[Any, Location]] = {}
-        mapping = disc.get("mapping") or {}
-        for key, value in mapping.items():
+        """Mapping key → (schema name, compiled `then`): explicit keys, then implicit
+        schema names for the candidates no explicit key maps to."""
+        targets: dict[str, tuple[Location, Location]] = {}  # key → (target, where)
+        for key, value in (disc.get("mapping") or {}).items():
             m_loc = pointer_loc(d_loc, "mapping", key)
             if isinstance(value, dict) and isinstance(value.get("$ref"), str):
                 self.spec.warn(
@@ -491,16 +494,18 @@ class Compiler:
                     m_loc, f"mapping value must be a string, found {value!r}"
                 )
             if "#" not in value and "/" not in value and "." not in value:
-                value = f"#/components/schemas/{value}"
-            targets[str(key)] = (value, m_loc)
-        mapped = {self.spec.ref_target(v, where) for v, where in targets.values()}
+                value = f"#/components/schemas/{value}"  # a bare schema name
+            targets[str(key)] = (self.spec.ref_target(value, m_loc), m_loc)
+        candidates: list[tuple[Location, Location]] = []
         if union_kw is not None:
-            candidates = [
-                (item["$ref"], pointer_loc(loc, union_kw, i, "$ref"))
-                for i, item in enumerate(node[union_kw])
-                if isinstance(item, dict) and "$ref" in item
-            ]
-            if len(candidates) < len(node[union_kw]) and not targets:
+            items = node[union_kw]
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and "$ref" in item:
+                    where = pointer_loc(loc, union_kw, i, "$ref")
+                    candidates.append(
+                        (self.spec.ref_target(item["$ref"], where), where)
+                    )
+            if len(candidates) < len(items) and not targets:
                 self.spec.warn(
                     d_loc,
                     "discriminator-inline-branches",
@@ -509,35 +514,19 @@ class Compiler:
                 )
                 return {}
         else:
-            candidates = [
-                (f"#{child.pointer}", child) for child in self._children_of(loc)
-            ]
-            candidates.append((f"#{loc.pointer}", loc))
-        for ref, where in candidates:
-            target = (
-                self.spec.ref_target(ref, where) if "$ref" in where.pointer else where
-            )
-            if target in mapped:
-                continue
-            name = pointer_parts(target.pointer)[-1]
-            targets.setdefault(name, (ref, where))
+            candidates = [(child, child) for child in self._children_of(loc)]
+            candidates.append((loc, loc))
+        mapped = {target for target, _ in targets.values()}
+        for target, where in candidates:
+            if target not in mapped:
+                targets.setdefault(pointer_parts(target.pointer)[-1], (target, where))
         arms: dict[str, tuple[str, Any]] = {}
-        for key, (ref, where) in targets.items():
-            target = (
-                self.spec.ref_target(ref, where)
-                if "$ref" in where.pointer or "mapping" in where.pointer
-                else where
-            )
+        for key, (target, where) in targets.items():
             name = pointer_parts(target.pointer)[-1]
             if union_kw is None and target == loc:
                 then: Any = {}  # the base itself: its own keywords already apply
             else:
-                then = self._ref(
-                    f"{target.uri}#{target.pointer}"
-                    if target.uri != loc.uri
-                    else f"#{target.pointer}",
-                    where,
-                )
+                then = self._ref_to(target, where)
             arms[key] = (name, then)
         return arms
 

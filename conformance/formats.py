@@ -143,9 +143,11 @@ def _date_times() -> SearchStrategy[str]:
         sep = draw(st.sampled_from("Tt"))
         hour = draw(st.integers(min_value=0, max_value=23))
         minute = draw(st.integers(min_value=0, max_value=59))
-        # 60 is the leap second; as the upper bound it is drawn now and then, and
-        # (unlike a separate `just(60)` branch) it does not become the shrink target.
-        second = draw(st.integers(min_value=0, max_value=60))
+        second = draw(st.integers(min_value=0, max_value=59))
+        # The leap second, about one draw in sixteen. A `just(60)` branch would be
+        # the shrink target (fewest choices); this shrinks to "no leap second".
+        if draw(st.integers(min_value=0, max_value=15)) == 15:
+            second = 60
         fraction = draw(
             st.just("")
             | st.text("0123456789", min_size=1, max_size=12).map(lambda f: "." + f)
@@ -361,11 +363,16 @@ def _emails() -> SearchStrategy[str]:
     local_parts = st.lists(
         st.text(atext, min_size=1, max_size=10), min_size=1, max_size=3
     ).map(".".join)
+    # A label starts and ends with a letter or digit; hyphens only inside.
     labels = st.builds(
-        lambda first, middle, last: first + middle + last,
+        lambda first, rest: first + rest,
         st.sampled_from(alnum),
-        st.text(alnum + "-", max_size=12),
-        st.just("") | st.sampled_from(alnum),
+        st.just("")
+        | st.builds(
+            lambda middle, last: middle + last,
+            st.text(alnum + "-", max_size=12),
+            st.sampled_from(alnum),
+        ),
     )
     domains = st.one_of(
         st.lists(labels, min_size=1, max_size=4).map(".".join),
@@ -480,13 +487,11 @@ def _crons() -> SearchStrategy[str]:
     def field_texts(field: _CronField) -> SearchStrategy[str]:
         by_number = {number: name for name, number in field.names.items()}
 
-        @st.composite
-        def values(draw: DrawFn, low: int) -> tuple[int, str]:
-            number = draw(st.integers(min_value=low, max_value=field.high))
+        def render(draw: DrawFn, number: int) -> str:
             name = by_number.get(number)
             if name is not None and draw(st.booleans()):
-                return number, draw(cases)(name)
-            return number, str(number)
+                return draw(cases)(name)
+            return str(number)
 
         @st.composite
         def items(draw: DrawFn) -> str:
@@ -494,9 +499,11 @@ def _crons() -> SearchStrategy[str]:
             if kind == "*":
                 text = "*"
             else:
-                first, text = draw(values(field.low))
+                first = draw(st.integers(min_value=field.low, max_value=field.high))
+                text = render(draw, first)
                 if kind == "range":
-                    text += "-" + draw(values(first))[1]
+                    last = draw(st.integers(min_value=first, max_value=field.high))
+                    text += "-" + render(draw, last)
             if draw(st.booleans()):
                 text += f"/{draw(st.integers(min_value=1, max_value=field.high))}"
             return text
@@ -506,15 +513,10 @@ def _crons() -> SearchStrategy[str]:
     separators = st.lists(st.sampled_from([" ", "\t"]), min_size=1, max_size=2).map(
         "".join
     )
-
-    @st.composite
-    def crons(draw: DrawFn) -> str:
-        out = draw(field_texts(_CRON_FIELDS[0]))
-        for field in _CRON_FIELDS[1:]:
-            out += draw(separators) + draw(field_texts(field))
-        return out
-
-    return crons()
+    parts: list[SearchStrategy[str]] = [field_texts(_CRON_FIELDS[0])]
+    for field in _CRON_FIELDS[1:]:
+        parts += [separators, field_texts(field)]
+    return st.tuples(*parts).map("".join)
 
 
 # --- registry -------------------------------------------------------------------------

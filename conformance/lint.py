@@ -38,7 +38,7 @@ def lint(contract: Contract) -> list[Finding]:
     for loc, node in schemas(contract.spec):
         for check in RULES.values():
             found.update(check(contract, loc, node))
-    return sorted(found)
+    return sorted(found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code))
 
 
 def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
@@ -111,9 +111,13 @@ def flatten(spec: Spec, loc: Location, depth: int = 0) -> Flat:
         loc, node = spec.deref(loc)
     except Exception:  # noqa: BLE001 - dangling refs are reported by the compiler
         return flat
-    flat.name = loc.pointer.rsplit("/", 1)[-1]
     if not isinstance(node, dict) or depth > 32:
         return flat
+    if "/components/schemas/" in loc.pointer:
+        flat.name = loc.pointer.rsplit("/", 1)[-1]
+    else:
+        needs = ", ".join(repr(r) for r in node.get("required") or [])
+        flat.name = f"inline, requires {needs}" if needs else "inline"
     if isinstance(node.get("type"), str):
         flat.types = {node["type"], "null"} if node.get("nullable") else {node["type"]}
     for name, sub in (node.get("properties") or {}).items():

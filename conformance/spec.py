@@ -182,6 +182,12 @@ class Spec:
         base, _, fragment = ref.partition("#")
         fragment = unquote(fragment)  # a URI fragment is percent-encoded (RFC 6901 §6)
         uri = join_uri(where.uri, base) if base else where.uri
+        if _is_url(where.uri) and not _is_url(uri):
+            raise self.error(
+                where,
+                f"$ref {ref!r} in a remote document points at a local file; "
+                "refused (a fetched spec may only refer to URLs)",
+            )
         target = Location(uri, fragment)
         try:
             self.node(target)
@@ -304,6 +310,10 @@ class Spec:
                 schema = pointer_loc(m_loc, "schema")
             content[name] = MediaType(name, schema)
         return Response(status, loc, str(raw.get("description", "")), content)
+
+
+def _is_url(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
 
 
 def pointer_loc(loc: Location, *parts: str | int) -> Location:
