@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,11 @@ MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
 
 # Commands living in their own modules: name → module exposing
 # `add_arguments(parser)` and `command(args, out, err) -> int`.
-EXTERNAL_COMMANDS: dict[str, str] = {}
+EXTERNAL_COMMANDS: dict[str, str] = {
+    "run": "conformance.run_cmd",
+    "replay": "conformance.replay_cmd",
+    "selfcheck": "conformance.selfcheck",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +107,9 @@ def main(
         return exc.exit_code
     except SystemExit as exc:  # --help and friends
         return int(exc.code or 0)
+    except BrokenPipeError:  # `conformance … | head`: the reader left, not an error
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
@@ -177,6 +185,13 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     label = f"{op.operation_id} {response.status} {args.media_type}"
     results = []
     all_ok = True
+    if args.payloads.count("-") > 1:
+        raise UsageError("validate: '-' (stdin) can be given once")
+    if not response.has_body:
+        print(
+            f"note: {label}: the response documents no body; any body conforms",
+            file=err,
+        )
     for name in args.payloads:
         body = read_payload(name)
         res = validator.validate(body)

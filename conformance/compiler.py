@@ -125,13 +125,20 @@ class Compiler:
     """Compiles schemas of one `Spec`; component definitions are shared and cached."""
 
     def __init__(
-        self, spec: Spec, *, nullable: str = "common", known_formats: Iterable[str] = ()
+        self,
+        spec: Spec,
+        *,
+        nullable: str = "common",
+        known_formats: Iterable[str] = (),
+        int_formats: Iterable[str] = tuple(INT_BOUNDS),
     ) -> None:
         if nullable not in ("common", "strict"):
             raise ValueError("nullable must be 'common' or 'strict'")
         self.spec = spec
         self.nullable = nullable
         self.known_formats = {f.lower() for f in known_formats} | set(INT_BOUNDS)
+        # int32/int64 become bounds, for the formats asserted (switched on).
+        self.int_bounds = {f: INT_BOUNDS[f] for f in int_formats if f in INT_BOUNDS}
         self.is_31 = spec.is_31
         self.dialect = DRAFT202012 if self.is_31 else DRAFT7
         self.defs_key = "$defs" if self.is_31 else "definitions"
@@ -231,6 +238,8 @@ class Compiler:
         if not isinstance(node, dict):
             raise self.spec.error(loc, f"a schema must be a mapping, found {node!r}")
         if "$ref" in node:
+            if not self.is_31:  # a pure $ref cycle (A → B → A) names no schema
+                self.spec.deref(loc)
             out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
             if not self.is_31:
                 return self._nullable(node, out, loc)
@@ -319,7 +328,9 @@ class Compiler:
             fmt = fmt.lower()
         self.formats_seen.setdefault(fmt, []).append(f_loc)
         if fmt in INT_BOUNDS:
-            lo, hi = INT_BOUNDS[fmt]
+            if fmt not in self.int_bounds:
+                return  # switched off: an annotation
+            lo, hi = self.int_bounds[fmt]
             if _admits_numbers(node.get("type")):
                 _tighten(out, "minimum", "exclusiveMinimum", lo, lower=True)
                 _tighten(out, "maximum", "exclusiveMaximum", hi, lower=False)
@@ -338,11 +349,12 @@ class Compiler:
             compiled: dict[str, Any] = {}
             for name, sub in props.items():
                 p_loc = pointer_loc(loc, "properties", name)
-                if self._is_write_only(sub, p_loc):
+                flag = self._write_only_flag(sub, p_loc)
+                if flag is not None:
                     write_only.add(name)
                     forbidden: dict[str, Any] = {"not": {}}
-                    self.map.write_only[id(forbidden)] = pointer_loc(p_loc, "writeOnly")
-                    self._note(forbidden, p_loc)
+                    self.map.write_only[id(forbidden)] = flag
+                    self._note(forbidden, flag)
                     compiled[name] = forbidden
                 else:
                     compiled[name] = self._subschema(sub, p_loc)
@@ -360,18 +372,20 @@ class Compiler:
                 extra, pointer_loc(loc, "additionalProperties")
             )
 
-    def _is_write_only(self, sub: Any, loc: Location) -> bool:
+    def _write_only_flag(self, sub: Any, loc: Location) -> Location | None:
+        """Where `writeOnly: true` stands for this property (inline or via `$ref`)."""
         if not isinstance(sub, dict):
-            return False
+            return None
         if sub.get("writeOnly") is True:
-            return True
+            return pointer_loc(loc, "writeOnly")
         if "$ref" in sub:
             try:
-                _, target = self.spec.deref(loc)
+                target, node = self.spec.deref(loc)
             except (KeyError, RecursionError):
-                return False
-            return isinstance(target, dict) and target.get("writeOnly") is True
-        return False
+                return None
+            if isinstance(node, dict) and node.get("writeOnly") is True:
+                return pointer_loc(target, "writeOnly")
+        return None
 
     def _keywords_31(
         self, node: dict[str, Any], out: dict[str, Any], loc: Location

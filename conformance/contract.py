@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .compiler import CompiledSchema, Compiler
+from .compiler import INT_BOUNDS, CompiledSchema, Compiler
 from .config import default_spec
 from .errors import UsageError
 from .formats import Format, builtin_formats
@@ -27,6 +27,8 @@ from .validate import ResponseValidator
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
+
+    from .generate import Mutation
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,9 @@ class Contract:
         self.engine = engine
         self.format_registry: dict[str, Format] = builtin_formats()
         self.format_switches = dict(formats or {})
-        self.compiler = Compiler(
-            spec, nullable=nullable, known_formats=self.format_registry
-        )
-        self._compiled: dict[tuple[str, str, str], CompiledSchema | None] = {}
+        self._compilers: dict[frozenset[str], Compiler] = {}
+        self.compiler = self._compiler_for(self.enabled_int_formats())
+        self._compiled: dict[tuple[Any, ...], CompiledSchema | None] = {}
         self._validators: dict[tuple[Any, ...], ResponseValidator] = {}
 
     @property
@@ -90,8 +91,28 @@ class Contract:
     ) -> None:
         """Assert a user format: `check(text) -> bool`; `strategy` makes valid ones."""
         self.format_registry[name] = Format(name, check, strategy, description)
-        self.compiler.known_formats.add(name.lower())
+        for compiler in self._compilers.values():
+            compiler.known_formats.add(name.lower())
         self._validators.clear()
+
+    def _compiler_for(self, int_formats: frozenset[str]) -> Compiler:
+        """One compiler per set of asserted int formats (they compile into bounds)."""
+        if int_formats not in self._compilers:
+            self._compilers[int_formats] = Compiler(
+                self.spec,
+                nullable=self.nullable,
+                known_formats=self.format_registry,
+                int_formats=int_formats,
+            )
+        return self._compilers[int_formats]
+
+    def enabled_int_formats(
+        self, switches: Mapping[str, bool] | None = None
+    ) -> frozenset[str]:
+        """int32/int64 asserted under these switches (they are bounds, not checkers)."""
+        merged = {**self.format_switches, **(switches or {})}
+        everything = merged.get("*", True)
+        return frozenset(f for f in INT_BOUNDS if merged.get(f, everything))
 
     def enabled_formats(
         self, switches: Mapping[str, bool] | None = None
@@ -153,14 +174,19 @@ class Contract:
         operation_id: str,
         status: int | str | None = None,
         media_type: str | None = None,
+        *,
+        formats: Mapping[str, bool] | None = None,
     ) -> CompiledSchema | None:
         """The compiled JSON Schema of one response body (None: no body documented)."""
         op, response = self.response(operation_id, status)
         media = self.media_type(response, media_type)
-        key = (op.operation_id, response.status, media.name if media else "")
+        ints = self.enabled_int_formats(formats)
+        key = (op.operation_id, response.status, media.name if media else "", ints)
         if key not in self._compiled:
             self._compiled[key] = (
-                self.compiler.compile(media.schema) if media and media.schema else None
+                self._compiler_for(ints).compile(media.schema)
+                if media and media.schema
+                else None
             )
         return self._compiled[key]
 
@@ -188,11 +214,14 @@ class Contract:
         )
         validator = self._validators.get(key)
         if validator is None:
-            compiled = self.compiled(operation_id, response.status, media_type)
+            compiled = self.compiled(
+                operation_id, response.status, media_type, formats=formats
+            )
+            ints = self.enabled_int_formats(formats)
             validator = ResponseValidator(
                 compiled,
                 spec=self.spec,
-                source_map=self.compiler.map,
+                source_map=self._compiler_for(ints).map,
                 formats=self.enabled_formats(formats),
                 drift=drift,
                 strict=strict,
@@ -201,6 +230,31 @@ class Contract:
             )
             self._validators[key] = validator
         return validator
+
+    def response_bodies(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        media_type: str = "application/json",
+    ) -> SearchStrategy[Any]:
+        """A hypothesis strategy of bodies that conform (see generate.py)."""
+        from .generate import valid_bodies
+
+        return valid_bodies(self, operation_id, status, media_type)
+
+    def invalid_response_bodies(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        media_type: str = "application/json",
+        *,
+        rules: Iterable[str] | None = None,
+    ) -> SearchStrategy[Mutation]:
+        """A strategy of `generate.Mutation`s: bodies breaking one named rule."""
+        from .generate import invalid_bodies
+
+        chosen = tuple(rules) if rules is not None else None
+        return invalid_bodies(self, operation_id, status, media_type, rules=chosen)
 
     def bodies(self, operation_ids: Iterable[str] | None = None) -> Iterator[Body]:
         """Every JSON response body schema of the chosen operations, compiled."""
@@ -223,7 +277,7 @@ class Contract:
 
 
 def load_contract(
-    location: str | None = None,
+    path_or_url: str | None = None,
     *,
     nullable: str = "common",
     formats: Mapping[str, bool] | None = None,
@@ -235,7 +289,7 @@ def load_contract(
     `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them).
     """
     return Contract(
-        Spec.load(str(location) if location is not None else default_spec()),
+        Spec.load(str(path_or_url) if path_or_url is not None else default_spec()),
         nullable=nullable,
         formats=formats,
         engine=engine,

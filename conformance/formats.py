@@ -35,9 +35,13 @@ class Format:
     check: Callable[[str], bool]
     strategy: Callable[[], SearchStrategy[str]] | None = None
     description: str = ""
+    # An anchored regular expression (ASCII classes only, valid for Python's `re`
+    # and for Rust regex engines) accepting exactly the strings `check` accepts, or
+    # None. Compiled engines match it natively instead of calling back into Python.
+    pattern: str | None = None
 
 
-# Alphabets for the strategies; "a" first so that text shrinks towards it.
+# Letters and digits, the base alphabet of several strategies.
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 # --- uuid ----------------------------------------------------------------------------
@@ -260,6 +264,7 @@ _URI_RE = re.compile(
 
 def _is_uri(value: str) -> bool:
     """RFC 3986 absolute URI (`scheme ":" hier-part`); relative references fail."""
+    # Plain RFC 3986: IPv6 zone ids ("[fe80::1%25eth0]", RFC 6874) are rejected.
     match = _URI_RE.fullmatch(value)
     if match is None:
         return False
@@ -392,6 +397,8 @@ _BASE64_RE = re.compile(
 
 def _is_byte(value: str) -> bool:
     """RFC 4648 base64, standard alphabet, padded to a multiple of 4 ("" is valid)."""
+    # Non-zero pad bits ("abd=") pass, as with base64.b64decode(validate=True):
+    # RFC 4648 3.5 lets decoders accept them.
     return _BASE64_RE.fullmatch(value) is not None
 
 
@@ -465,8 +472,9 @@ def _cron_field_ok(text: str, field: _CronField) -> bool:
 def _is_cron(value: str) -> bool:
     """Standard 5-field cron (minute hour day-of-month month day-of-week).
 
-    Items are `*`, `n`, `a-b` (a <= b), each with an optional `/step` (step >= 1;
-    `n/step` runs from n to the field's maximum); items join with commas. Months take
+    Items are `*`, `n`, `a-b` (a <= b), each with an optional `/step` (step >= 1, no
+    upper bound; `n/step` runs from n to the field's maximum); items join with
+    commas. Numbers may have leading zeros (`05`), as in Vixie cron. Months take
     JAN-DEC and days SUN-SAT in any case, also in ranges; day-of-week 7 is Sunday.
     Quartz and extension syntax is rejected: a seconds or year field, `?`, `L`, `W`,
     `#` and `@daily`-style macros.
@@ -519,19 +527,47 @@ def _crons() -> SearchStrategy[str]:
     return st.tuples(*parts).map("".join)
 
 
+# --- exact patterns for compiled engines --------------------------------------------
+
+_LEAP_YEAR = (
+    r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+)
+# The calendar in a regex: 31-day months, 30-day months, February, and Feb 29 of
+# leap years (divisible by 4, and by 400 when a century).
+_CALENDAR_DATE = (
+    r"(?:[0-9]{4}-(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|[0-9]{4}-(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|[0-9]{4}-02-(?:0[1-9]|1[0-9]|2[0-8])"
+    rf"|{_LEAP_YEAR}-02-29)"
+)
+_PATTERNS = {
+    "uuid": rf"^{_UUID_RE.pattern}$",
+    "date": rf"^{_CALENDAR_DATE}$",
+    "date-time": rf"^{_CALENDAR_DATE}{_DATE_TIME_RE.pattern[len(_FULL_DATE) :]}$",
+    "ipv4": rf"^{_IPV4}$",
+    "byte": rf"^{_BASE64_RE.pattern}$",
+}
+
+
 # --- registry -------------------------------------------------------------------------
 
 _BUILTINS: dict[str, Format] = {
     fmt.name: fmt
     for fmt in (
-        Format("uuid", _is_uuid, _uuids, "RFC 4122 UUID"),
-        Format("date-time", _is_date_time, _date_times, "RFC 3339 date-time"),
-        Format("date", _is_date, _dates, "RFC 3339 full-date"),
+        Format("uuid", _is_uuid, _uuids, "RFC 4122 UUID", _PATTERNS["uuid"]),
+        Format(
+            "date-time",
+            _is_date_time,
+            _date_times,
+            "RFC 3339 date-time",
+            _PATTERNS["date-time"],
+        ),
+        Format("date", _is_date, _dates, "RFC 3339 full-date", _PATTERNS["date"]),
         Format("uri", _is_uri, _uris, "RFC 3986 absolute URI"),
         Format("email", _is_email, _emails, "RFC 5321 email address"),
-        Format("ipv4", _is_ipv4, _ipv4s, "IPv4 dotted-quad address"),
+        Format("ipv4", _is_ipv4, _ipv4s, "IPv4 dotted-quad address", _PATTERNS["ipv4"]),
         Format("ipv6", _is_ipv6, _ipv6s, "IPv6 address"),
-        Format("byte", _is_byte, _bytes_base64, "RFC 4648 base64"),
+        Format("byte", _is_byte, _bytes_base64, "RFC 4648 base64", _PATTERNS["byte"]),
         Format("cron", _is_cron, _crons, "5-field cron expression"),
     )
 }

@@ -32,8 +32,12 @@ def rule(fn: SchemaRule) -> SchemaRule:
 
 def lint(contract: Contract) -> list[Finding]:
     """Every finding for the contract's root document, sorted by pointer."""
-    for _ in contract.bodies():  # compiling everything records normalised defects
+    # Compiling everything records the normalised defects, in unused schemas too.
+    for _ in contract.bodies():
         pass
+    root = Location(contract.spec.root.uri, "/components/schemas")
+    for name in contract.spec.root.data.get("components", {}).get("schemas") or {}:
+        contract.compiler.compile(pointer_loc(root, name))
     found: set[Finding] = set(contract.warnings)
     for loc, node in schemas(contract.spec):
         for check in RULES.values():
@@ -113,7 +117,7 @@ def flatten(spec: Spec, loc: Location, depth: int = 0) -> Flat:
         return flat
     if not isinstance(node, dict) or depth > 32:
         return flat
-    if "/components/schemas/" in loc.pointer:
+    if loc.pointer.count("/") == 3 and loc.pointer.startswith("/components/schemas/"):
         flat.name = loc.pointer.rsplit("/", 1)[-1]
     else:
         needs = ", ".join(repr(r) for r in node.get("required") or [])

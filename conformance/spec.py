@@ -279,9 +279,8 @@ class Spec:
                     f"response key {key!r} is not a status code, NXX or default",
                 )
                 continue
-            responses[key.upper() if "X" in key.upper() else key] = self._response(
-                key, pointer_loc(responses_loc, key)
-            )
+            name = key.upper() if "X" in key.upper() else key  # "4xx" is "4XX"
+            responses[name] = self._response(name, pointer_loc(responses_loc, key))
         params: dict[tuple[str, str], Parameter] = {}
         for base, items in ((item, shared), (loc, raw.get("parameters") or [])):
             for i, _ in enumerate(items):

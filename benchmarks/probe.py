@@ -1,0 +1,120 @@
+"""Probes per second: `conformance` (probe + checks) beside plain httpx, same server.
+
+    python benchmarks/probe.py [--probes 1000] [--concurrency 1 8 32]
+
+Starts tests/qovery_server.py in a subprocess on 127.0.0.1 (its own process, so the
+server does not share our GIL), then for each concurrency runs the same probes
+(getJob over LIFECYCLE, CRON, drifted CRON and 404 jobs) twice: once through the
+runner (httpx client, retries, redaction, snapshot, every check incl. drift), once
+as a bare httpx loop with the same pool and the same number of workers that only
+reads each body. Prints probes/s for both, the ratio, and the peak RSS, so the
+overhead of checking and the flat memory of a 1,000-probe run can be read off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import qovery_server as q  # noqa: E402
+
+import conformance  # noqa: E402
+from conformance.probe import ProbeSettings, plan_requests  # noqa: E402
+from conformance.runner import run_live  # noqa: E402
+
+JOBS = (q.LIFECYCLE, q.CRON, q.DRIFTED, q.MISSING)
+AUTH = ("Authorization", f"Token {q.TOKEN}")
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "qovery_server.py")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def conformance_rate(contract, url: str, probes: int, concurrency: int) -> float:
+    settings = ProbeSettings(concurrency=concurrency, auth=AUTH, timeout=30)
+    jobs = itertools.islice(itertools.cycle(JOBS), probes)
+    requests = list(
+        plan_requests(contract, (("getJob", {"jobId": j}) for j in jobs), url, AUTH)
+    )
+    started = time.perf_counter()
+    run = run_live(contract, requests, settings, target=url)
+    elapsed = time.perf_counter() - started
+    bad = [r for r in run.results if r.outcome != "passed"]
+    assert not bad, f"benchmark probes must conform: {bad[0]}"
+    return probes / elapsed
+
+
+async def _plain(url: str, probes: int, concurrency: int) -> None:
+    import httpx
+
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency
+    )
+    urls = iter(
+        [f"{url}/job/{j}" for j in itertools.islice(itertools.cycle(JOBS), probes)]
+    )
+    async with httpx.AsyncClient(limits=limits, timeout=30, trust_env=False) as client:
+
+        async def worker() -> None:
+            for target in urls:
+                response = await client.get(target, headers={AUTH[0]: AUTH[1]})
+                response.content  # noqa: B018 - read the body, as the runner does
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())
+
+
+def plain_rate(url: str, probes: int, concurrency: int) -> float:
+    started = time.perf_counter()
+    asyncio.run(_plain(url, probes, concurrency))
+    return probes / (time.perf_counter() - started)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probes", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    args = parser.parse_args()
+    contract = conformance.load_contract(str(ROOT / "spec" / "qovery-getjob.yaml"))
+    proc, url = start_server()
+    try:
+        conformance_rate(contract, url, 50, 4)  # warm up: compile, caches, pool
+        plain_rate(url, 50, 4)
+        print(f"{args.probes} probes per run against {url} (pid {os.getpid()})")
+        print(f"{'concurrency':>11}  {'conformance/s':>13}  {'httpx/s':>9}  "
+              f"{'ratio':>6}  {'peak RSS MB':>11}")  # fmt: skip
+        for c in args.concurrency:
+            ours = conformance_rate(contract, url, args.probes, c)
+            plain = plain_rate(url, args.probes, c)
+            print(f"{c:>11}  {ours:>13.0f}  {plain:>9.0f}  {ours / plain:>6.2f}  "
+                  f"{peak_rss_mb():>11.1f}")  # fmt: skip
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

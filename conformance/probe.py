@@ -1,0 +1,389 @@
+"""Probing: build requests from the spec, send them with httpx, snapshot `Exchange`s.
+
+`plan_requests()` turns (operationId, parameters) pairs into `ProbeRequest`s: path,
+query and header parameters are filled from the operation's parameter definitions;
+a missing required or unknown parameter is a `UsageError` naming it. `send_all()`
+sends them with one `httpx.AsyncClient` (connection reuse), at most `concurrency`
+at a time, at most `rate_limit` attempts per second, each attempt bounded by
+`timeout` seconds, retrying with exponential backoff on connection errors and on
+429 (honouring `Retry-After`), 502, 503 and 504. Each probe ends as one redacted
+`Exchange` handed to a callback: the token never leaves this module in clear.
+
+httpx is imported inside functions so that importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from .errors import UsageError
+from .recording import Exchange, redact
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .contract import Contract
+    from .spec import Operation
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+AUTH_SCHEMES = ("Bearer", "Token")
+USER_AGENT = "conformance/0.1 (+probe)"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
+    """One planned probe: everything needed to send it and to name it."""
+
+    index: int
+    name: str  # getJob[jobId=…]
+    operation_id: str
+    params: Mapping[str, str]
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSettings:
+    """How to send: limits, retries and the credential (never written anywhere)."""
+
+    timeout: float = 10.0  # seconds per attempt, whole request
+    retries: int = 2  # extra attempts after the first
+    concurrency: int = 4
+    rate_limit: float = 0.0  # attempts per second; 0 = unlimited
+    backoff: float = 0.25  # first retry delay, doubled each time
+    max_backoff: float = 10.0
+    max_retry_after: float = 60.0  # a longer Retry-After ends the retries
+    auth: tuple[str, str] | None = None  # (header, value), e.g. Authorization
+    secret_headers: tuple[str, ...] = ()
+    secret_values: tuple[str, ...] = ()  # redacted wherever they appear
+    verify: bool = True
+
+
+def probe_name(operation_id: str, params: Mapping[str, str]) -> str:
+    """The test case name: `getJob[jobId=…]` (parameters in the order given)."""
+    inner = ",".join(f"{k}={v}" for k, v in params.items())
+    return f"{operation_id}[{inner}]"
+
+
+def check_base_url(url: str, where: str = "--base-url") -> str:
+    """`url` if it is an absolute http(s) URL with a host, else a UsageError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{where}: {url!r} is not an http(s) URL with a host "
+            "(e.g. https://api.example.com)"
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(f"{where}: {url!r} must not carry a query or fragment")
+    return url.rstrip("/")
+
+
+def plan_requests(
+    contract: Contract,
+    probes: Iterable[tuple[str, Mapping[str, str]]],
+    base_url: str,
+    auth: tuple[str, str] | None = None,
+) -> Iterator[ProbeRequest]:
+    """Requests for (operationId, params) pairs; bad parameters raise UsageError."""
+    base = check_base_url(base_url)
+    for index, (op_id, params) in enumerate(probes):
+        op = contract.operation(op_id)
+        yield _request(op, index, dict(params), base, auth)
+
+
+def _request(
+    op: Operation,
+    index: int,
+    params: dict[str, str],
+    base: str,
+    auth: tuple[str, str] | None,
+) -> ProbeRequest:
+    defined = {p.name: p for p in op.parameters if p.where != "body"}
+    name = probe_name(op.operation_id, params)
+    for key in params:
+        if key not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            raise UsageError(
+                f"{name}: {op.operation_id} has no parameter {key!r} "
+                f"(parameters: {known})"
+            )
+    for p in op.parameters:
+        if p.required and p.name not in params:
+            raise UsageError(
+                f"{name}: missing required {p.where} parameter {p.name!r} of "
+                f"{op.operation_id} (pass --param {p.name}=VALUE)"
+            )
+    path = op.path
+    query: list[tuple[str, str]] = []
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for key, value in params.items():
+        where = defined[key].where
+        if where == "path":
+            if value == "":
+                raise UsageError(f"{name}: path parameter {key!r} is empty")
+            path = path.replace("{" + key + "}", quote(value, safe=""))
+        elif where == "query":
+            query.append((key, value))
+        elif where == "header":
+            headers[key] = value
+        elif where == "cookie":
+            cookies.append(f"{key}={value}")
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
+    if auth is not None:
+        headers[auth[0]] = auth[1]
+    url = base + path + (f"?{urlencode(query)}" if query else "")
+    return ProbeRequest(
+        index, name, op.operation_id, params, op.method.upper(), url, headers
+    )
+
+
+def auth_header(
+    contract: Contract, op: Operation, token: str, scheme: str | None = None
+) -> tuple[str, str]:
+    """The header carrying `token`: `--auth-scheme`, else the spec's first scheme.
+
+    HTTP bearer → `Authorization: Bearer <t>`; an apiKey in the Authorization header
+    → `Authorization: Token <t>` (Qovery's API tokens); an apiKey in another header
+    → that header with the bare token.
+    """
+    if scheme is not None:
+        if scheme not in AUTH_SCHEMES:
+            raise UsageError(f"--auth-scheme must be one of {', '.join(AUTH_SCHEMES)}")
+        return "Authorization", f"{scheme} {token}"
+    data = contract.spec.root.data
+    schemes = ((data.get("components") or {}).get("securitySchemes")) or {}
+    for requirement in op.security:
+        for name in requirement:
+            found = schemes.get(name)
+            if not isinstance(found, dict):
+                continue
+            kind = str(found.get("type", "")).lower()
+            if kind == "http" and str(found.get("scheme", "")).lower() == "bearer":
+                return "Authorization", f"Bearer {token}"
+            if kind == "apikey" and found.get("in") == "header":
+                header = str(found.get("name", "Authorization"))
+                if header.lower() == "authorization":
+                    return "Authorization", f"Token {token}"
+                return header, token
+    return "Authorization", f"Bearer {token}"
+
+
+# -- sending -----------------------------------------------------------------------
+
+
+class _RateLimiter:
+    """Spaces attempts at least 1/rate seconds apart (one event loop, no lock)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_at = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        at = max(now, self.next_at)
+        self.next_at = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _backoff(settings: ProbeSettings, attempt: int) -> float:
+    delay = min(settings.max_backoff, settings.backoff * 2 ** (attempt - 1))
+    return delay * (0.5 + random.random() / 2)  # jitter: retries do not align
+
+
+async def _send_one(
+    client: httpx.AsyncClient,
+    request: ProbeRequest,
+    settings: ProbeSettings,
+    limiter: _RateLimiter,
+) -> Exchange:
+    import httpx
+
+    attempts = 1 + max(0, settings.retries)
+    notes: list[str] = []
+    sent_headers: tuple[tuple[str, str], ...] = ()
+    for attempt in range(1, attempts + 1):
+        await limiter.wait()
+        started = time.perf_counter()
+        try:
+            built = client.build_request(
+                request.method, request.url, headers=dict(request.headers)
+            )
+            sent_headers = tuple(built.headers.multi_items())
+            async with asyncio.timeout(settings.timeout):
+                response = await client.send(built)
+        except (httpx.TransportError, TimeoutError) as exc:
+            elapsed = time.perf_counter() - started
+            reason = _describe(exc, settings.timeout)
+            if attempt < attempts:
+                notes.append(f"attempt {attempt}: {reason}")
+                await asyncio.sleep(_backoff(settings, attempt))
+                continue
+            return _snapshot(
+                request,
+                settings,
+                sent_headers,
+                None,
+                elapsed,
+                attempt,
+                error=f"{reason} (after {attempt} attempt{'s' if attempt > 1 else ''})",
+                notes=notes,
+            )
+        elapsed = time.perf_counter() - started
+        if response.status_code in RETRY_STATUSES and attempt < attempts:
+            wait = retry_after(response.headers.get("retry-after"))
+            if wait is not None and wait > settings.max_retry_after:
+                notes.append(
+                    f"attempt {attempt}: {response.status_code}, Retry-After {wait:g}s "
+                    f"exceeds {settings.max_retry_after:g}s"
+                )
+                return _snapshot(
+                    request,
+                    settings,
+                    sent_headers,
+                    response,
+                    elapsed,
+                    attempt,
+                    notes=notes,
+                    exhausted=True,
+                )
+            notes.append(f"attempt {attempt}: status {response.status_code}")
+            await asyncio.sleep(
+                wait if wait is not None else _backoff(settings, attempt)
+            )
+            continue
+        exhausted = response.status_code in RETRY_STATUSES
+        return _snapshot(
+            request,
+            settings,
+            sent_headers,
+            response,
+            elapsed,
+            attempt,
+            notes=notes,
+            exhausted=exhausted,
+        )
+    raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError) or type(exc).__name__.endswith("Timeout"):
+        return f"timed out after {timeout:g}s ({type(exc).__name__})"
+    text = str(exc) or "no answer"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _snapshot(
+    request: ProbeRequest,
+    settings: ProbeSettings,
+    sent_headers: tuple[tuple[str, str], ...],
+    response: httpx.Response | None,
+    elapsed: float,
+    attempts: int,
+    *,
+    error: str | None = None,
+    notes: Sequence[str] = (),
+    exhausted: bool = False,
+) -> Exchange:
+    extra: dict[str, Any] = {}
+    if notes:
+        extra["retries"] = list(notes)
+    if exhausted:
+        extra["retries_exhausted"] = True
+    exchange = Exchange(
+        index=request.index,
+        name=request.name,
+        operation_id=request.operation_id,
+        params=dict(request.params),
+        method=request.method,
+        url=request.url,
+        request_headers=sent_headers,
+        status=response.status_code if response is not None else None,
+        response_headers=tuple(response.headers.multi_items()) if response else (),
+        body=response.content if response is not None else b"",
+        elapsed=elapsed,
+        attempts=attempts,
+        error=error,
+        extra=extra,
+    )
+    secrets = list(settings.secret_values)
+    if settings.auth is not None:
+        # The bare token, wherever the server might echo it back.
+        secrets.append(settings.auth[1].split(" ", 1)[-1])
+    return redact(exchange, settings.secret_headers, secrets)
+
+
+def client_for(settings: ProbeSettings) -> httpx.AsyncClient:
+    """One client for the whole run: keep-alive pool sized to the concurrency."""
+    import httpx
+
+    size = max(1, settings.concurrency)
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+        timeout=httpx.Timeout(settings.timeout),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        follow_redirects=False,
+        verify=settings.verify,
+        trust_env=False,  # a proxy from the environment must not see the token
+    )
+
+
+async def _send_all(
+    requests: Iterable[ProbeRequest],
+    settings: ProbeSettings,
+    handle: Callable[[Exchange], None],
+) -> None:
+    pending = iter(requests)
+    limiter = _RateLimiter(settings.rate_limit)
+    async with client_for(settings) as client:
+
+        async def worker() -> None:
+            # Workers pull from one iterator: at most `concurrency` requests exist
+            # at once, so memory stays flat however many probes are planned.
+            for request in pending:
+                handle(await _send_one(client, request, settings, limiter))
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, settings.concurrency)):
+                group.create_task(worker())
+
+
+def send_all(
+    requests: Iterable[ProbeRequest],
+    settings: ProbeSettings,
+    handle: Callable[[Exchange], None],
+) -> None:
+    """Send every request (bounded concurrency) and hand each `Exchange` to `handle`."""
+    try:
+        asyncio.run(_send_all(requests, settings, handle))
+    except BaseExceptionGroup as group:
+        # A callback or planning error inside a worker: re-raise the first one as is.
+        raise group.exceptions[0] from None

@@ -1,0 +1,311 @@
+"""Exchanges and cassettes: what one probe sent and received, redacted, on disk.
+
+An `Exchange` is the frozen snapshot of one probe: the request line and headers, the
+response status, headers and body (or the reason there was no answer), the timing and
+the number of attempts. The runner checks exchanges; it never sees an httpx object,
+so a recorded exchange replays through exactly the same checks as a live one.
+
+Cassette format (version 1): a directory of `*.jsonl` files, one JSON object per line,
+one line per exchange, in probe order::
+
+    {"cassette": 1, "index": 0, "name": "getJob[jobId=…]", "operation": "getJob",
+     "params": {"jobId": "…"}, "request": {"method": "GET", "url": "…",
+     "headers": [["authorization", "Token [REDACTED]"], …]},
+     "response": {"status": 200, "headers": [[…]], "body": "…"} | null,
+     "error": null | "ConnectError: …", "elapsed": 0.0123, "attempts": 1}
+
+A body that is not UTF-8 is stored as `"body_base64"` instead of `"body"`. Secrets are
+redacted before anything is written (`redact()`): Authorization, Proxy-Authorization,
+Cookie and Set-Cookie, every header listed as secret, and every occurrence of a secret
+value (the API token, listed values) in the URL, any header or the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import UsageError
+
+CASSETTE_VERSION = 1
+REDACTED = "[REDACTED]"
+# Headers whose value is a credential in every API; always redacted.
+ALWAYS_SECRET = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One probe: request, response (None when there was no answer), timing."""
+
+    index: int  # position in the run; reports keep this order
+    name: str  # the test case name, `getJob[jobId=…]`
+    operation_id: str
+    params: Mapping[str, str]
+    method: str
+    url: str
+    request_headers: Headers = ()
+    status: int | None = None  # None: no answer (see `error`)
+    response_headers: Headers = ()
+    body: bytes = b""
+    elapsed: float = 0.0  # seconds, the last attempt
+    attempts: int = 1
+    error: str | None = None  # why there is no answer: "ReadTimeout after 3 attempts"
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. retry notes
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None and self.error is None
+
+    def header(self, name: str) -> str | None:
+        """The first response header called `name` (case-insensitive)."""
+        lowered = name.lower()
+        for key, value in self.response_headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str:
+        return self.header("content-type") or ""
+
+
+# -- redaction -------------------------------------------------------------------
+
+
+def redact(
+    exchange: Exchange,
+    secret_headers: Iterable[str] = (),
+    secret_values: Iterable[str] = (),
+) -> Exchange:
+    """A copy with credentials replaced by `[REDACTED]` everywhere they can appear."""
+    names = ALWAYS_SECRET | {h.lower() for h in secret_headers}
+    # Longest first, so a value containing a shorter secret is redacted whole.
+    values = sorted({v for v in secret_values if v}, key=len, reverse=True)
+    body = exchange.body
+    for value in values:
+        body = body.replace(value.encode("utf-8"), REDACTED.encode())
+    error = exchange.error
+    if error is not None:
+        error = _scrub(error, values)
+    return replace(
+        exchange,
+        url=_scrub(exchange.url, values),
+        request_headers=_redact_headers(exchange.request_headers, names, values),
+        response_headers=_redact_headers(exchange.response_headers, names, values),
+        body=body,
+        error=error,
+        params={k: _scrub(v, values) for k, v in exchange.params.items()},
+        name=_scrub(exchange.name, values),
+    )
+
+
+def _scrub(text: str, values: list[str]) -> str:
+    for value in values:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def _redact_headers(
+    headers: Headers, names: set[str] | frozenset[str], values: list[str]
+) -> Headers:
+    out = []
+    for key, value in headers:
+        if key.lower() in names:
+            scheme, sep, _ = value.partition(" ")
+            # Keep the scheme word ("Token", "Bearer"): it says which auth was used.
+            keep = sep and scheme.isalpha() and len(scheme) <= 16
+            value = f"{scheme} {REDACTED}" if keep else REDACTED
+        else:
+            value = _scrub(value, values)
+        out.append((key, value))
+    return tuple(out)
+
+
+# -- cassettes ---------------------------------------------------------------------
+
+
+def to_json(exchange: Exchange) -> dict[str, Any]:
+    """The cassette line of one exchange (call `redact` first)."""
+    response: dict[str, Any] | None = None
+    if exchange.status is not None:
+        response = {
+            "status": exchange.status,
+            "headers": _pairs(exchange.response_headers),
+        }
+        try:
+            response["body"] = exchange.body.decode("utf-8")
+        except UnicodeDecodeError:
+            response["body_base64"] = base64.b64encode(exchange.body).decode("ascii")
+    line: dict[str, Any] = {
+        "cassette": CASSETTE_VERSION,
+        "index": exchange.index,
+        "name": exchange.name,
+        "operation": exchange.operation_id,
+        "params": dict(exchange.params),
+        "request": {
+            "method": exchange.method,
+            "url": exchange.url,
+            "headers": _pairs(exchange.request_headers),
+        },
+        "response": response,
+        "error": exchange.error,
+        "elapsed": round(exchange.elapsed, 6),
+        "attempts": exchange.attempts,
+    }
+    if exchange.extra:
+        line["extra"] = dict(exchange.extra)
+    return line
+
+
+def from_json(line: Mapping[str, Any], where: str = "cassette") -> Exchange:
+    """An exchange from one cassette line; a bad line is a UsageError naming it."""
+    try:
+        if line.get("cassette") != CASSETTE_VERSION:
+            raise ValueError(f"unsupported cassette version {line.get('cassette')!r}")
+        request = line["request"]
+        response = line.get("response")
+        status = body = None
+        headers: Headers = ()
+        if response is not None:
+            status = int(response["status"])
+            headers = _headers(response.get("headers", []))
+            if "body_base64" in response:
+                body = base64.b64decode(response["body_base64"])
+            else:
+                body = str(response.get("body", "")).encode("utf-8")
+        return Exchange(
+            index=int(line["index"]),
+            name=str(line["name"]),
+            operation_id=str(line["operation"]),
+            params={str(k): str(v) for k, v in (line.get("params") or {}).items()},
+            method=str(request["method"]),
+            url=str(request["url"]),
+            request_headers=_headers(request.get("headers", [])),
+            status=status,
+            response_headers=headers,
+            body=body or b"",
+            elapsed=float(line.get("elapsed", 0.0)),
+            attempts=int(line.get("attempts", 1)),
+            error=line.get("error"),
+            extra=dict(line.get("extra") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise UsageError(f"{where}: not a cassette line: {detail}") from None
+
+
+def _pairs(headers: Headers) -> list[list[str]]:
+    return [[k, v] for k, v in headers]
+
+
+def _headers(raw: Any) -> Headers:
+    return tuple((str(k), str(v)) for k, v in raw)
+
+
+class CassetteWriter:
+    """Streams redacted exchanges to `DIR/<name>.jsonl`; the file appears whole.
+
+    Lines go to a temporary file beside the target as they come (memory stays flat
+    for long runs) and `close()` sorts nothing, it renames: a crash leaves the old
+    cassette, never half a new one. Lines are in completion order; `load` sorts.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        name: str = "exchanges",
+        *,
+        secret_headers: Iterable[str] = (),
+        secret_values: Iterable[str] = (),
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{name}.jsonl"
+        self.secret_headers = tuple(secret_headers)
+        self.secret_values = tuple(secret_values)
+        fd, self._tmp = tempfile.mkstemp(
+            dir=self.directory, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        self._handle: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.count = 0
+
+    def write(self, exchange: Exchange) -> None:
+        assert self._handle is not None, "cassette already closed"
+        clean = redact(exchange, self.secret_headers, self.secret_values)
+        self._handle.write(json.dumps(to_json(clean), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        """Publish the cassette (atomic rename)."""
+        if self._handle is None:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        self._handle = None
+        os.chmod(self._tmp, 0o644)
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop what was written; the previous cassette (if any) stays."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._tmp)
+
+    def __enter__(self) -> CassetteWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
+    """The cassette files at `location` (a .jsonl file, or a directory of them)."""
+    path = Path(location)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.glob("*.jsonl") if not p.name.startswith("."))
+        if files:
+            return files
+        raise UsageError(f"{path}: no cassettes (*.jsonl) in this directory")
+    raise UsageError(f"{path}: no such cassette file or directory")
+
+
+def load(location: str | os.PathLike[str]) -> Iterator[Exchange]:
+    """Every exchange recorded at `location`, in probe order within each file."""
+    for path in cassette_files(location):
+        exchanges = []
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: cannot read cassette: {exc}") from None
+        for number, raw in enumerate(text.splitlines(), 1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{where}: not JSON: {exc.msg}") from None
+            if not isinstance(line, dict):
+                raise UsageError(f"{where}: not a cassette line: expected an object")
+            exchanges.append(from_json(line, where))
+        exchanges.sort(key=lambda e: e.index)
+        yield from exchanges

@@ -1,0 +1,161 @@
+"""Probe-run reports on disk: `results.json`, `junit.xml` and `summary.md`, atomically.
+
+`to_json(run)` is the machine-readable record of a run (every probe, every check's
+verdict, every violation and drift item, timings); `suites(run)` turns the run into
+JUnit suites (one per operation, one test case per probe, named `getJob[jobId=…]`)
+for the shared `junit` writer; `write_reports()` writes all three.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conformance.reporting import junit, summary
+from conformance.reporting.files import write_atomic
+from conformance.reporting.text import violation as violation_text
+
+if TYPE_CHECKING:
+    from conformance.runner import ProbeResult, RunResult
+
+RESULTS_VERSION = 1
+
+
+def _checks(result: ProbeResult, names: list[str]) -> dict[str, str]:
+    if result.outcome == "error":
+        return {name: "not run" for name in names}
+    verdicts = dict.fromkeys(names, "ok")
+    for item in result.warnings:
+        verdicts[item.check] = "warning"
+    for item in result.violations:
+        verdicts[item.check] = "failed"
+    return verdicts
+
+
+def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, Any]:
+    """Every probe with its checks, violations, drift and timing."""
+    from conformance.checks import CHECKS
+
+    names = check_names or list(CHECKS)
+    return {
+        "tool": "conformance",
+        "version": RESULTS_VERSION,
+        "mode": run.mode,
+        "spec": run.spec,
+        "target": run.target,
+        "started": run.started,
+        "duration": round(run.duration, 6),
+        "exit_code": run.exit_code,
+        "totals": {
+            "probes": len(run.results),
+            "passed": run.count("passed"),
+            "failed": run.count("failed"),
+            "errors": run.count("error"),
+            "violations": sum(len(r.violations) for r in run.results),
+            "drift": sum(len(r.warnings) for r in run.results),
+        },
+        "probes": [
+            {
+                "name": r.name,
+                "operation": r.operation_id,
+                "params": dict(r.params),
+                "method": r.method,
+                "url": r.url,
+                "outcome": r.outcome,
+                "status": r.status,
+                "content_type": r.content_type,
+                "elapsed": round(r.elapsed, 6),
+                "attempts": r.attempts,
+                "retries": list(r.retries),
+                "branch": r.branch or None,
+                "error": r.error or None,
+                "checks": _checks(r, names),
+                "violations": [v.as_dict() for v in r.violations],
+                "drift": [v.violation.pointer for v in r.warnings],
+            }
+            for r in run.results
+        ],
+    }
+
+
+def _failure_text(result: ProbeResult) -> str:
+    lines = []
+    for item in result.violations:
+        lines.append(f"{item.check}:")
+        lines.append(violation_text(item.violation, indent="  "))
+    return "\n".join(lines)
+
+
+def _case(result: ProbeResult) -> junit.TestCase:
+    properties = {"method": result.method, "url": result.url}
+    if result.status is not None:
+        properties["status"] = str(result.status)
+    if result.branch:
+        properties["branch"] = result.branch
+    failure = error = None
+    if result.outcome == "error":
+        error = junit.Outcome(result.error, "\n".join(result.retries), "network")
+    elif result.violations:
+        first = result.violations[0]
+        more = len(result.violations) - 1
+        message = f"{first.check}: {first.violation.pointer or '/'} "
+        message += f"[{first.violation.keyword}] {first.violation.message}"
+        if more:
+            message += f" (and {more} more)"
+        failure = junit.Outcome(message, _failure_text(result), "contract")
+    stdout = ""
+    if result.warnings:
+        stdout = "drift (undocumented members): " + ", ".join(
+            w.violation.pointer for w in result.warnings
+        )
+    return junit.TestCase(
+        name=result.name,
+        classname=f"conformance.{result.operation_id}",
+        time=result.elapsed,
+        failure=failure,
+        error=error,
+        stdout=stdout,
+        properties=properties,
+    )
+
+
+def suites(run: RunResult) -> list[junit.TestSuite]:
+    """One suite per operation (first-seen order), one case per probe (probe order)."""
+    by_op: dict[str, list[junit.TestCase]] = {}
+    for result in run.results:
+        by_op.setdefault(result.operation_id, []).append(_case(result))
+    return [
+        junit.TestSuite(
+            name=op,
+            cases=cases,
+            timestamp=run.started,
+            properties={"mode": run.mode, "target": run.target, "spec": run.spec},
+        )
+        for op, cases in by_op.items()
+    ]
+
+
+def write_reports(
+    run: RunResult,
+    report_dir: str | os.PathLike[str],
+    *,
+    junit_path: str | os.PathLike[str] | None = None,
+    json_path: str | os.PathLike[str] | None = None,
+    check_names: list[str] | None = None,
+) -> dict[str, Path]:
+    """Write junit.xml, results.json and summary.md; return where each went."""
+    folder = Path(report_dir)
+    paths = {
+        "junit": Path(junit_path) if junit_path else folder / "junit.xml",
+        "json": Path(json_path) if json_path else folder / "results.json",
+        "summary": folder / "summary.md",
+    }
+    junit.write(paths["junit"], suites(run))
+    write_atomic(
+        paths["json"],
+        json.dumps(to_json(run, check_names), indent=2, ensure_ascii=False) + "\n",
+    )
+    write_atomic(paths["summary"], summary.markdown(run))
+    return paths

@@ -1,0 +1,363 @@
+"""probe a live API (TARGET or --base-url) or, with no target, replay bundled recordings
+
+`conformance run staging` probes the `staging` target of the config file;
+`conformance run --base-url URL --operation getJob --param jobId=A --param jobId=B`
+probes without one; `conformance run` alone replays the recordings the config names
+(default `recordings/getjob`) offline. Flags override the file; the file overrides
+the defaults. The token is read from the environment variable `--token-env` (or
+`token_env`) names, never from the command line. Exit 0 all conform, 1 any contract
+failure, 2 usage or config error, 3 errors only (no answer from the target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from typing import IO, TYPE_CHECKING, Any
+
+from .errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from .config import RunConfig
+    from .contract import Contract
+    from .runner import RunResult
+
+DEFAULTS: dict[str, Any] = {
+    "timeout": 10.0,
+    "retries": 2,
+    "concurrency": 4,
+    "rate_limit": 0.0,
+}
+
+
+def _at_least(low: float, kind: type = float) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'an integer' if kind is int else 'a number'}"
+            ) from None
+        if value < low or value != value:
+            raise argparse.ArgumentTypeError(f"{text!r} must be >= {low:g}")
+        return value
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    return _at_least(0.0)(text.removesuffix("/s"))
+
+
+def _env_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an environment variable name; pass the NAME of the "
+            "variable holding the token, never the token"
+        )
+    return text
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """--config, --report-dir, --junit, --json: shared by run and replay."""
+    parser.add_argument(
+        "--config", metavar="FILE", help="conformance.toml or pyproject.toml"
+    )
+    parser.add_argument(
+        "--report-dir", metavar="DIR", help="where reports go (default: reports/)"
+    )
+    parser.add_argument(
+        "--junit", metavar="FILE", help="JUnit XML (default: DIR/junit.xml)"
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="results JSON (default: DIR/results.json)"
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .cli import _common
+
+    parser.add_argument(
+        "target",
+        nargs="?",
+        help="a [targets.NAME] of the config; none: replay recordings",
+    )
+    _common(parser)
+    add_report_arguments(parser)
+    parser.add_argument(
+        "--base-url", metavar="URL", help="probe this API (overrides the target's)"
+    )
+    parser.add_argument("--operation", metavar="ID", help="operationId to probe")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter; repeating a name starts another probe",
+    )
+    parser.add_argument("--auth-scheme", choices=("Bearer", "Token"))
+    parser.add_argument(
+        "--token-env", type=_env_name, metavar="NAME", help="variable holding the token"
+    )
+    parser.add_argument("--timeout", type=_at_least(0.001), metavar="S")
+    parser.add_argument("--retries", type=_at_least(0, int), metavar="N")
+    parser.add_argument("--concurrency", type=_at_least(1, int), metavar="N")
+    parser.add_argument("--rate-limit", type=_rate, metavar="R/s", help="0: unlimited")
+    parser.add_argument(
+        "--record", metavar="DIR", help="write cassettes (redacted) here"
+    )
+
+
+def param_sets(pairs: list[str]) -> list[dict[str, str]]:
+    """`jobId=A jobId=B` → two sets; a repeated name starts a set keeping the rest."""
+    sets: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {pair!r}: expected NAME=VALUE")
+        if name in current:
+            sets.append(current)
+            current = dict(current)
+        current[name] = value
+    sets.append(current)
+    return sets
+
+
+def contract_for(args: argparse.Namespace, cfg: RunConfig) -> Contract:
+    from .config import default_spec
+    from .contract import load_contract
+
+    spec = (
+        args.spec
+        or os.environ.get("CONFORMANCE_SPEC")
+        or cfg.path_value("spec")
+        or default_spec()
+    )
+    nullable = args.nullable
+    if nullable == "common" and cfg.value("nullable"):
+        nullable = cfg.value("nullable")
+    switches = {("*" if n == "all" else n): False for n in args.no_format}
+    return load_contract(spec, nullable=nullable, formats=switches)
+
+
+class Progress:
+    """`\\r[12/1000] 1 failed, 0 errors` on a terminal, at most ten times a second."""
+
+    def __init__(self, err: IO[str]) -> None:
+        self.err = err
+        self.enabled = bool(getattr(err, "isatty", lambda: False)())
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, total: int, run: RunResult) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        done = len(run.results)
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        self.err.write(
+            f"\r[{done}/{total}] {run.count('failed')} failed, "
+            f"{run.count('error')} errors"
+        )
+        self.err.flush()
+
+    def finish(self) -> None:
+        if self.shown:
+            self.err.write("\n")
+            self.err.flush()
+
+
+def report(
+    run: RunResult,
+    args: argparse.Namespace,
+    cfg: RunConfig,
+    out: IO[str],
+    checks: list[str] | None,
+) -> int:
+    """Write the reports, print the summary, return the run's exit code."""
+    from .reporting import results, summary
+
+    report_dir = args.report_dir or cfg.path_value("report_dir") or "reports"
+    try:
+        paths = results.write_reports(
+            run,
+            report_dir,
+            junit_path=args.junit,
+            json_path=args.json,
+            check_names=checks,
+        )
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write reports ({exc.filename or report_dir}): {exc.strerror}"
+        ) from None
+    print(summary.console(run), file=out)
+    print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
+    return run.exit_code
+
+
+def _checks(cfg: RunConfig) -> list[str] | None:
+    names = cfg.value("checks")
+    return list(names) if names else None
+
+
+def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .config import DEFAULT_RECORDINGS, load_run_config
+    from .runner import run_live, run_replay
+
+    cfg = load_run_config(args.config)
+    live = args.target is not None or args.base_url is not None
+    checks = _checks(cfg)
+    drift = cfg.value("drift") is not False
+    if not live:
+        for flag in ("operation", "record", "auth_scheme", "token_env"):
+            if getattr(args, flag) is not None:
+                raise UsageError(
+                    f"--{flag.replace('_', '-')} needs a live target: "
+                    "pass TARGET or --base-url URL"
+                )
+        if args.param:
+            raise UsageError(
+                "--param needs a live target: pass TARGET or --base-url URL"
+            )
+        location = cfg.path_value("recordings", DEFAULT_RECORDINGS)
+        assert location is not None
+        contract = contract_for(args, cfg)
+        print(
+            f"no target given: replaying the recordings in {_shown(location)} offline "
+            "(probe a live API with `conformance run TARGET` or --base-url URL)",
+            file=out,
+        )
+        progress = Progress(err)
+        run = run_replay(
+            contract, _shown(location), checks=checks, drift=drift, progress=progress
+        )
+        progress.finish()
+        return report(run, args, cfg, out, checks)
+
+    contract = contract_for(args, cfg)
+    requests, settings, base_url = plan(args, cfg, contract, err)
+    progress = Progress(err)
+    if args.record is not None:
+        try:
+            os.makedirs(args.record, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--record {args.record}: {exc.strerror}") from None
+    try:
+        run = run_live(
+            contract,
+            requests,
+            settings,
+            target=base_url,
+            record=args.record,
+            checks=checks,
+            drift=drift,
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+    return report(run, args, cfg, out, checks)
+
+
+def _shown(location: str) -> str:
+    try:
+        return os.path.relpath(location)
+    except ValueError:
+        return location
+
+
+def plan(
+    args: argparse.Namespace, cfg: RunConfig, contract: Contract, err: IO[str]
+) -> tuple[list[Any], Any, str]:
+    """Requests and settings of a live run: flags > target > file > defaults."""
+    from .probe import ProbeSettings, auth_header, check_base_url, plan_requests
+
+    target = args.target
+    if target is not None and target not in cfg.targets:
+        known = ", ".join(cfg.targets) or "none"
+        where = cfg.path or "no config file found"
+        raise ConfigError(f"no target {target!r} in {where} (targets: {known})")
+    prefix = f"targets.{target}." if target else ""
+
+    base_url = args.base_url
+    if base_url is None:
+        base_url = cfg.value("base_url", target)
+        if base_url is None:
+            raise ConfigError(f"{cfg.where(prefix + 'base_url')} is not set")
+        base_url = check_base_url(base_url, cfg.where(prefix + "base_url"))
+    else:
+        base_url = check_base_url(base_url)
+
+    if args.param or args.operation:
+        op_id = args.operation or _only_operation(cfg, target, contract)
+        probes = [(op_id, params) for params in param_sets(args.param)]
+    else:
+        probes = [(p.operation, p.params) for p in cfg.probes(target)]
+        if not probes:
+            raise UsageError(
+                "nothing to probe: pass --operation ID --param NAME=VALUE, or list "
+                f"probes in {cfg.where(prefix + 'probes')}"
+            )
+
+    limits = {}
+    for key, default in DEFAULTS.items():
+        flag = getattr(args, key)
+        limits[key] = flag if flag is not None else cfg.value(key, target)
+        if limits[key] is None:
+            limits[key] = default
+
+    token_env = args.token_env or cfg.value("token_env", target)
+    auth = None
+    secrets = list(cfg.value("secret_values", target) or [])
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            source = (
+                "--token-env" if args.token_env else cfg.where(prefix + "token_env")
+            )
+            raise ConfigError(
+                f"{source}: environment variable {token_env} (the API token) is not set"
+            )
+        scheme = args.auth_scheme or cfg.value("auth_scheme", target)
+        first = contract.operation(probes[0][0])
+        auth = auth_header(contract, first, token, scheme)
+        secrets.append(token)
+    elif any(contract.operation(op).security for op, _ in probes):
+        print(
+            "warning: no token variable (--token-env or token_env): probing without "
+            "credentials",
+            file=err,
+        )
+    settings = ProbeSettings(
+        timeout=float(limits["timeout"]),
+        retries=int(limits["retries"]),
+        concurrency=int(limits["concurrency"]),
+        rate_limit=float(limits["rate_limit"]),
+        auth=auth,
+        secret_headers=tuple(cfg.value("secret_headers", target) or ()),
+        secret_values=tuple(secrets),
+    )
+    requests = list(plan_requests(contract, probes, base_url, auth))
+    return requests, settings, base_url
+
+
+def _only_operation(cfg: RunConfig, target: str | None, contract: Contract) -> str:
+    named = {p.operation for p in cfg.probes(target)} or set(contract.operations)
+    if len(named) == 1:
+        return next(iter(named))
+    raise UsageError(
+        f"--operation is required: several operations to choose from "
+        f"({', '.join(sorted(named)[:10])})"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from .cli import main
+
+    sys.exit(main(["run", *sys.argv[1:]]))

@@ -1,0 +1,208 @@
+"""The runner: probe (live) or load (replay) → checks → one `ProbeResult` per probe.
+
+Outcomes: `passed` (every check holds; drift warnings allowed), `failed` (a contract
+violation: undocumented status, wrong content type, non-conforming body) and `error`
+(no answer: timeout, refused, TLS, dropped connection, or retries exhausted on
+429/502/503/504 where that status is not documented). A flaky network is an error,
+never a failure. `RunResult.exit_code`: 1 if any probe failed, else 3 if any errored,
+else 0 (2 is for usage and config errors, raised before anything runs).
+
+Live and replay share `_judge`, so a replayed cassette gives the same verdicts and
+the same test case names as the run that recorded it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .checks import CHECKS, CheckViolation, run_checks
+from .errors import UsageError
+from .probe import ProbeRequest, ProbeSettings, send_all
+from .recording import CassetteWriter, Exchange, load
+
+if TYPE_CHECKING:
+    from .contract import Contract
+
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """The verdict on one probe; small (no body), so a long run stays small."""
+
+    index: int
+    name: str
+    operation_id: str
+    params: Mapping[str, str]
+    method: str
+    url: str
+    outcome: str  # passed | failed | error
+    status: int | None
+    content_type: str
+    elapsed: float
+    attempts: int
+    violations: tuple[CheckViolation, ...] = ()  # failures
+    warnings: tuple[CheckViolation, ...] = ()  # drift
+    error: str = ""
+    branch: str = ""
+    retries: tuple[str, ...] = ()
+
+
+@dataclass
+class RunResult:
+    """Every probe's result in probe order, plus what the run was."""
+
+    mode: str  # "live" | "replay"
+    spec: str
+    target: str  # base URL, or the cassette location for a replay
+    started: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    duration: float = 0.0
+    results: list[ProbeResult] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(r.outcome == outcome for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        if self.count(FAILED):
+            return 1
+        if self.count(ERROR):
+            return 3
+        return 0
+
+
+def _judge(
+    exchange: Exchange,
+    contract: Contract,
+    checks: list[str] | None,
+    drift: bool,
+) -> ProbeResult:
+    op = contract.operation(exchange.operation_id)
+    found: list[CheckViolation] = []
+    branch = ""
+    error = exchange.error or ""
+    if exchange.answered:
+        exhausted = exchange.extra.get("retries_exhausted")
+        if exhausted and str(exchange.status) not in op.responses:
+            error = (
+                f"no usable answer: status {exchange.status} after "
+                f"{exchange.attempts} attempt(s)"
+            )
+        else:
+            found, branch = run_checks(exchange, op, contract, checks, drift=drift)
+    elif not error:
+        error = "no answer"
+    failures = tuple(v for v in found if not v.warning)
+    warnings = tuple(v for v in found if v.warning)
+    outcome = ERROR if error else FAILED if failures else PASSED
+    return ProbeResult(
+        index=exchange.index,
+        name=exchange.name,
+        operation_id=exchange.operation_id,
+        params=dict(exchange.params),
+        method=exchange.method,
+        url=exchange.url,
+        outcome=outcome,
+        status=exchange.status,
+        content_type=exchange.content_type,
+        elapsed=exchange.elapsed,
+        attempts=exchange.attempts,
+        violations=failures,
+        warnings=warnings,
+        error=error,
+        branch=branch,
+        retries=tuple(exchange.extra.get("retries", ())),
+    )
+
+
+def _chosen(checks: Iterable[str] | None) -> list[str] | None:
+    if checks is None:
+        return None
+    names = list(checks)
+    unknown = [n for n in names if n not in CHECKS]
+    if unknown:
+        raise UsageError(f"unknown check {unknown[0]!r} (checks: {', '.join(CHECKS)})")
+    return names
+
+
+Progress = Callable[[int, RunResult], None]
+
+
+def run_live(
+    contract: Contract,
+    requests: list[ProbeRequest],
+    settings: ProbeSettings,
+    *,
+    target: str,
+    record: str | os.PathLike[str] | None = None,
+    checks: Iterable[str] | None = None,
+    drift: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Send every request, check every answer; record cassettes if asked."""
+    chosen = _chosen(checks)
+    run = RunResult("live", contract.source, target)
+    writer = (
+        CassetteWriter(
+            record,
+            secret_headers=settings.secret_headers,
+            secret_values=settings.secret_values,
+        )
+        if record is not None
+        else None
+    )
+    started = time.perf_counter()
+
+    def handle(exchange: Exchange) -> None:
+        if writer is not None:
+            writer.write(exchange)
+        run.results.append(_judge(exchange, contract, chosen, drift))
+        if progress is not None:
+            progress(len(requests), run)
+
+    try:
+        send_all(requests, settings, handle)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
+    run.duration = time.perf_counter() - started
+    run.results.sort(key=lambda r: r.index)
+    return run
+
+
+def run_replay(
+    contract: Contract,
+    location: str | os.PathLike[str],
+    *,
+    checks: Iterable[str] | None = None,
+    drift: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """The same checks on recorded exchanges, offline."""
+    chosen = _chosen(checks)
+    run = RunResult("replay", contract.source, str(location))
+    started = time.perf_counter()
+    exchanges = list(load(location))
+    for number, exchange in enumerate(exchanges):
+        # Several cassette files may each count from 0: keep their order, renumbered.
+        run.results.append(
+            _renumbered(_judge(exchange, contract, chosen, drift), number)
+        )
+        if progress is not None:
+            progress(len(exchanges), run)
+    run.duration = time.perf_counter() - started
+    return run
+
+
+def _renumbered(result: ProbeResult, index: int) -> ProbeResult:
+    return result if result.index == index else replace(result, index=index)

@@ -1,0 +1,374 @@
+"""Prove the validator right: generated valid bodies pass, every mutation is caught.
+
+`conformance selfcheck --operation ID` draws N conforming bodies (each must pass)
+and N mutations per rule of `generate.MUTATIONS` (each must be rejected with a
+violation at the mutation's pointer, and with its keyword where one is named). A
+failure is shrunk by hypothesis and shows the small body, the expected and the
+reported pointers. Rules the schema gives no place to (no discriminator, no
+writeOnly member) are skipped, not failed. `selfcheck()` is the pure part: it
+returns values; `render_text` and `suites` turn them into a summary and JUnit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from .contract import Contract
+    from .reporting.junit import TestSuite
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+_BODY_CHARS = 4000  # a shrunk body longer than this is cut in reports
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A body the validator judged wrongly (after shrinking)."""
+
+    body: Any
+    expected: str  # "conforms" / "a violation at /schedule (required)"
+    reported: tuple[str, ...]  # "/schedule required: missing required member …"
+    note: str = ""  # what the mutation did
+
+    def text(self) -> str:
+        body = json.dumps(self.body, ensure_ascii=False, indent=1, default=str)
+        if len(body) > _BODY_CHARS:
+            body = body[:_BODY_CHARS] + " …"
+        reported = "\n".join(f"  {r}" for r in self.reported) or "  nothing"
+        note = f"mutation: {self.note}\n" if self.note else ""
+        return f"{note}expected: {self.expected}\nreported:\n{reported}\nbody: {body}"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """The verdict on one rule (or on "valid" bodies)."""
+
+    rule: str
+    status: str  # passed / failed / skipped / error
+    checked: int = 0  # bodies checked before the first failure
+    seconds: float = 0.0
+    failure: Failure | None = None
+    reason: str = ""  # why skipped, or the tool error
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """Everything the self-check found for one response body."""
+
+    operation: str
+    status: str
+    media_type: str
+    examples: int
+    seed: int
+    valid: RuleResult
+    branches: dict[str, int] = field(default_factory=dict)  # label → bodies taking it
+    rules: tuple[RuleResult, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in (PASSED, SKIPPED) for r in (self.valid, *self.rules))
+
+    @property
+    def label(self) -> str:
+        return f"{self.operation} {self.status} {self.media_type}"
+
+
+def selfcheck(
+    contract: Contract,
+    operation_id: str,
+    status: int | str | None = None,
+    *,
+    media_type: str = "application/json",
+    examples: int = 25,
+    seed: int = 0,
+    rules: Sequence[str] | None = None,
+) -> SelfCheck:
+    """Draw `examples` valid bodies and `examples` mutations per rule; judge them."""
+    from .generate import RULES, applicable_rules, invalid_bodies, plan_for
+
+    op, response = contract.response(operation_id, status)
+    plan = plan_for(contract, op.operation_id, response.status, media_type)
+    validator = plan.validator
+    taken: Counter[str] = Counter()
+
+    def check_valid(body: Any) -> Failure | None:
+        result = validator.validate(body)
+        if not result.conforms:
+            return Failure(body, "conforms", tuple(map(_describe, result.violations)))
+        taken.update(b.label for b in plan.branches_of(body))
+        return None
+
+    valid = _explore(
+        "valid", lambda: plan.strategy(), check_valid, examples, seed, counting=True
+    )
+    branches = {b.label: 0 for b in plan.branches()}
+    for label, count in taken.items():
+        branches[label] = branches.get(label, 0) + count
+
+    def check_mutation(mutation: Any) -> Failure | None:
+        result = validator.validate(mutation.body)
+        if any(
+            mutation.matches(v.pointer, v.keyword, v.branch) for v in result.violations
+        ):
+            return None
+        where = f"{mutation.pointer or '/'}{' or below' if mutation.within else ''}"
+        what = f" ({mutation.keyword})" if mutation.keyword else ""
+        branch = f" in branch {mutation.branch}" if mutation.branch else ""
+        return Failure(
+            mutation.body,
+            f"a violation at {where}{what}{branch}",
+            tuple(map(_describe, result.violations)),
+            mutation.note,
+        )
+
+    applies = applicable_rules(plan)
+    results = []
+    for rule in rules or RULES:
+        if not applies.get(rule, False):
+            reason = f"nothing in this schema for {rule} to break"
+            results.append(RuleResult(rule, SKIPPED, reason=reason))
+            continue
+
+        def strategy(rule: str = rule) -> SearchStrategy[Any]:
+            return invalid_bodies(
+                contract, op.operation_id, response.status, media_type, rules=[rule]
+            )
+
+        results.append(_explore(rule, strategy, check_mutation, examples, seed))
+    return SelfCheck(
+        op.operation_id,
+        response.status,
+        media_type,
+        examples,
+        seed,
+        valid,
+        branches,
+        tuple(results),
+    )
+
+
+class _Found(Exception):
+    """Raised inside the hypothesis test to make it shrink a failing body."""
+
+
+def _explore(
+    rule: str,
+    strategy: Callable[[], SearchStrategy[Any]],
+    check: Callable[[Any], Failure | None],
+    examples: int,
+    seed: int,
+    *,
+    counting: bool = False,
+) -> RuleResult:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as fix_seed
+    from hypothesis.errors import Unsatisfiable
+
+    state: dict[str, Any] = {"checked": 0, "failure": None}
+    started = time.perf_counter()
+
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        phases=(Phase.generate, Phase.shrink),
+    )
+    @fix_seed(seed)
+    @given(strategy())
+    def run(value: Any) -> None:
+        failure = check(value)
+        if state["failure"] is None and failure is None:
+            state["checked"] += 1
+        if failure is not None:
+            state["failure"] = failure  # the last one is the shrunk one
+            raise _Found
+
+    try:
+        run()
+    except _Found:
+        pass
+    except Unsatisfiable:
+        return RuleResult(
+            rule,
+            SKIPPED,
+            0,
+            time.perf_counter() - started,
+            reason=f"no drawn body offered a place for {rule} "
+            f"({examples} tried; the schema has one, deep or optional)",
+        )
+    except Exception as exc:  # noqa: BLE001 - the tool failed: an <error>, not a crash
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return RuleResult(
+            rule,
+            ERROR,
+            state["checked"],
+            time.perf_counter() - started,
+            reason=f"{detail}\n{traceback.format_exc(limit=-3)}",
+        )
+    seconds = time.perf_counter() - started
+    failure = state["failure"]
+    if failure is not None:
+        return RuleResult(rule, FAILED, state["checked"], seconds, failure)
+    return RuleResult(rule, PASSED, state["checked"], seconds)
+
+
+def _describe(violation: Any) -> str:
+    return f"{violation.pointer or '/'} {violation.keyword}: {violation.message}"
+
+
+# --- reports ------------------------------------------------------------------------
+
+
+def render_text(result: SelfCheck) -> str:
+    """A summary per rule and per branch, then the failures in full."""
+    lines = [f"selfcheck {result.label} ({result.examples} examples, seed {result.seed})"]
+    rows = [result.valid, *result.rules]
+    width = max(len(r.rule) for r in rows)
+    for r in rows:
+        what = "bodies" if r is result.valid else "mutations"
+        detail = r.reason.splitlines()[0] if r.reason else f"{r.checked} {what}"
+        lines.append(f"  {r.rule:<{width}}  {r.status:<7}  {detail}")
+        if r is result.valid:
+            for label, count in result.branches.items():
+                lines.append(f"    branch {label}: {count}")
+    for r in rows:
+        if r.failure is not None:
+            lines.append(f"FAILED {result.label} {r.rule}")
+            lines.extend("  " + line for line in r.failure.text().splitlines())
+        elif r.status == ERROR:
+            lines.append(f"ERROR {result.label} {r.rule}")
+            lines.extend("  " + line for line in r.reason.splitlines())
+    counts = Counter(r.status for r in rows)
+    lines.append(
+        ", ".join(f"{counts[s]} {s}" for s in (PASSED, FAILED, SKIPPED, ERROR))
+    )
+    return "\n".join(lines)
+
+
+def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
+    """One JUnit suite per operation: a case per (status, rule), one per branch."""
+    from .reporting.junit import Outcome, TestCase, TestSuite
+
+    by_operation: dict[str, list[TestCase]] = {}
+    for result in results:
+        cases = by_operation.setdefault(result.operation, [])
+        classname = f"selfcheck.{result.operation}"
+        prefix = f"{result.operation} {result.status}"
+        for r in (result.valid, *result.rules):
+            failure = error = skipped = None
+            if r.failure is not None:
+                failure = Outcome(
+                    f"{r.rule}: {r.failure.expected}, reported "
+                    f"{', '.join(x.split(':')[0] for x in r.failure.reported) or 'nothing'}",
+                    r.failure.text(),
+                    "validator",
+                )
+            elif r.status == ERROR:
+                first, _, rest = r.reason.partition("\n")
+                error = Outcome(first, rest, "tool")
+            elif r.status == SKIPPED:
+                skipped = r.reason
+            cases.append(
+                TestCase(
+                    f"{prefix} {r.rule}",
+                    classname,
+                    r.seconds,
+                    failure=failure,
+                    error=error,
+                    skipped=skipped,
+                    properties={"checked": str(r.checked)},
+                )
+            )
+        for label, count in result.branches.items():
+            cases.append(
+                TestCase(
+                    f"{prefix} valid[{label}]",
+                    classname,
+                    skipped=None
+                    if count
+                    else f"not reached in {result.examples} valid bodies",
+                    properties={"bodies": str(count)},
+                )
+            )
+    return [TestSuite(name, cases) for name, cases in by_operation.items()]
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .cli import _common
+
+    _common(parser)
+    parser.add_argument(
+        "--operation", action="append", default=[], metavar="ID", help="repeatable"
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="every JSON response body of every operation"
+    )
+    parser.add_argument("--status", help="status code; default: the single 2xx")
+    parser.add_argument("--media-type", default="application/json")
+    parser.add_argument("--examples", type=int, default=25, metavar="N")
+    parser.add_argument("--seed", type=int, default=0, metavar="S")
+    parser.add_argument(
+        "--rule", action="append", default=[], metavar="NAME", help="repeatable"
+    )
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+
+
+def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    from .cli import load, print_warnings
+    from .errors import UsageError
+    from .generate import RULES
+    from .reporting import junit
+
+    if not args.operation and not args.all:
+        raise UsageError("conformance selfcheck: give --operation ID or --all")
+    if args.examples < 1:
+        raise UsageError("conformance selfcheck: --examples must be at least 1")
+    unknown = [r for r in args.rule if r not in RULES]
+    if unknown:
+        raise UsageError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+    contract = load(args, err)
+    print_warnings(contract, err)
+    if args.all:
+        targets = [(b.operation.operation_id, b.status, b.media_type) for b in contract.bodies()]
+    else:
+        targets = []
+        for op_id in args.operation:
+            _, response = contract.response(op_id, args.status)
+            targets.append((op_id, response.status, args.media_type))
+    results = []
+    for op_id, status, media in targets:
+        result = selfcheck(
+            contract,
+            op_id,
+            status,
+            media_type=media,
+            examples=args.examples,
+            seed=args.seed,
+            rules=args.rule or None,
+        )
+        print(render_text(result), file=out)
+        results.append(result)
+    if args.junit:
+        junit.write(args.junit, suites(results), name="conformance selfcheck")
+    broken = [r.label for r in results if not r.ok]
+    print(
+        f"{len(results) - len(broken)} of {len(results)} response bodies hold"
+        + (f"; broken: {', '.join(broken)}" if broken else ""),
+        file=out,
+    )
+    return 0 if not broken else 1
