@@ -540,8 +540,56 @@ _CALENDAR_DATE = (
     r"|[0-9]{4}-02-(?:0[1-9]|1[0-9]|2[0-8])"
     rf"|{_LEAP_YEAR}-02-29)"
 )
+_H16 = "[0-9A-Fa-f]{1,4}"
+_LS32 = rf"(?:{_H16}:{_H16}|{_IPV4})"
+# RFC 3986 IPv6address; the same language as ipaddress.IPv6Address (no zone ids).
+_IPV6_PATTERN = (
+    "(?:"
+    + "|".join(
+        [
+            rf"(?:{_H16}:){{6}}{_LS32}",
+            rf"::(?:{_H16}:){{5}}{_LS32}",
+            rf"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+            rf"(?:(?:{_H16}:){{0,1}}{_H16})?::(?:{_H16}:){{3}}{_LS32}",
+            rf"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
+            rf"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+            rf"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+            rf"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
+            rf"(?:(?:{_H16}:){{0,6}}{_H16})?::",
+        ]
+    )
+    + ")"
+)
+
+
+def _cron_token(value: int, field: _CronField) -> str:
+    """Every spelling of one field value: leading zeros, and names in any case."""
+    number = "0+" if value == 0 else f"0*{value}"
+    names = [n for n, v in field.names.items() if v == value]
+    spelled = ["".join(f"[{c.upper()}{c.lower()}]" for c in n) for n in names]
+    return "(?:" + "|".join([number, *spelled]) + ")"
+
+
+def _cron_field_pattern(field: _CronField) -> str:
+    values = range(field.low, field.high + 1)
+    tokens = {v: _cron_token(v, field) for v in values}
+    # a-b with a <= b: each start value followed by the values not below it.
+    ranges = "|".join(
+        f"{tokens[a]}-(?:{'|'.join(tokens[b] for b in values if b >= a)})"
+        for a in values
+    )
+    item = rf"(?:\*|{ranges}|{'|'.join(tokens.values())})(?:/0*[1-9][0-9]*)?"
+    return f"{item}(?:,{item})*"
+
+
+_CRON_PATTERN = r"[ \t]+".join(_cron_field_pattern(f) for f in _CRON_FIELDS)
+_URI_PATTERN = _URI_RE.pattern.replace("(?P<ipv6>[0-9A-Fa-f:.]+)", _IPV6_PATTERN)
+
 _PATTERNS = {
     "uuid": rf"^{_UUID_RE.pattern}$",
+    "ipv6": rf"^{_IPV6_PATTERN}$",
+    "uri": rf"^{_URI_PATTERN}$",
+    "cron": rf"^{_CRON_PATTERN}$",
     "date": rf"^{_CALENDAR_DATE}$",
     "date-time": rf"^{_CALENDAR_DATE}{_DATE_TIME_RE.pattern[len(_FULL_DATE) :]}$",
     "ipv4": rf"^{_IPV4}$",
@@ -563,12 +611,12 @@ _BUILTINS: dict[str, Format] = {
             _PATTERNS["date-time"],
         ),
         Format("date", _is_date, _dates, "RFC 3339 full-date", _PATTERNS["date"]),
-        Format("uri", _is_uri, _uris, "RFC 3986 absolute URI"),
+        Format("uri", _is_uri, _uris, "RFC 3986 absolute URI", _PATTERNS["uri"]),
         Format("email", _is_email, _emails, "RFC 5321 email address"),
         Format("ipv4", _is_ipv4, _ipv4s, "IPv4 dotted-quad address", _PATTERNS["ipv4"]),
-        Format("ipv6", _is_ipv6, _ipv6s, "IPv6 address"),
+        Format("ipv6", _is_ipv6, _ipv6s, "IPv6 address", _PATTERNS["ipv6"]),
         Format("byte", _is_byte, _bytes_base64, "RFC 4648 base64", _PATTERNS["byte"]),
-        Format("cron", _is_cron, _crons, "5-field cron expression"),
+        Format("cron", _is_cron, _crons, "5-field cron expression", _PATTERNS["cron"]),
     )
 }
 
