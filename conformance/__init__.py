@@ -3,11 +3,16 @@
 contract = conformance.load_contract("spec/qovery-getjob.yaml")
 result = contract.response_validator("getJob", 200).validate(body)
 result.conforms, result.violations, result.drift
+
+The names below are imported on first use (PEP 562): the pytest plugin lives in this
+package and is imported by every pytest run, so `import conformance` must stay cheap.
 """
 
 from __future__ import annotations
 
-from .contract import Contract, load_contract
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ConfigError,
     ConformanceError,
@@ -16,9 +21,22 @@ from .errors import (
     TargetUnreachable,
     UsageError,
 )
-from .formats import Format
-from .model import Finding, ValidationResult, Violation
-from .validate import ResponseValidator
+
+if TYPE_CHECKING:
+    from .contract import Contract, load_contract
+    from .formats import Format
+    from .model import Finding, ValidationResult, Violation
+    from .validate import ResponseValidator
+
+_LAZY = {
+    "Contract": "contract",
+    "load_contract": "contract",
+    "Format": "formats",
+    "Finding": "model",
+    "ValidationResult": "model",
+    "Violation": "model",
+    "ResponseValidator": "validate",
+}
 
 __all__ = [
     "ConfigError",
@@ -35,3 +53,16 @@ __all__ = [
     "Violation",
     "load_contract",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .model import Violation
-from .spec import Operation, Response, is_json_media_type, media_type_matches
+from .spec import (
+    Location,
+    Operation,
+    Response,
+    is_json_media_type,
+    media_type_matches,
+)
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -99,6 +105,7 @@ def check(func: Check) -> Check:
 
 
 def _v(
+    ctx: Context,
     name: str,
     op: Operation,
     message: str,
@@ -109,13 +116,16 @@ def _v(
     pointer: str = "",
 ) -> CheckViolation:
     where = response.location if response is not None else op.location
+    if response is None:
+        where = Location(where.uri, where.pointer + "/responses")
     return CheckViolation(
         name,
         Violation(
             pointer,
             keyword,
             message,
-            spec_pointer=where.pointer + ("/responses" if response is None else ""),
+            spec_pointer=where.pointer,
+            spec_line=ctx.contract.spec.line(where),
             spec_source=where.uri,
         ),
         warning,
@@ -131,6 +141,7 @@ def status_is_documented(
         return
     listed = ", ".join(op.responses) or "none"
     yield _v(
+        ctx,
         "status_is_documented",
         op,
         f"received status {exchange.status}, documented {listed}",
@@ -152,6 +163,7 @@ def content_type_is_documented(
     listed = ", ".join(response.content)
     if not exchange.body:
         yield _v(
+            ctx,
             "content_type_is_documented",
             op,
             f"received an empty body, documented {listed}",
@@ -162,6 +174,7 @@ def content_type_is_documented(
     if ctx.media_type(exchange, response) is None:
         got = exchange.content_type or "no Content-Type"
         yield _v(
+            ctx,
             "content_type_is_documented",
             op,
             f"received {got}, documented {listed}",
@@ -196,7 +209,7 @@ def body_matches_schema(
     response, media = found
     body, problem = ctx.json(exchange)
     if problem:
-        yield _v("body_matches_schema", op, f"body is {problem}", "json", response)
+        yield _v(ctx, "body_matches_schema", op, f"body is {problem}", "json", response)
         return
     validator = ctx.validator(op, response, media)
     if validator.is_valid(body):  # the fast path; explaining walks every error
@@ -219,6 +232,7 @@ def body_has_no_drift(
         return
     for pointer in ctx.validator(op, response, media).drift_of(body):
         yield _v(
+            ctx,
             "body_has_no_drift",
             op,
             "member not documented by the schema",

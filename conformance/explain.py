@@ -151,7 +151,10 @@ class Explainer:
     def _leaves(
         self, failure: Failure, via: tuple[str, ...]
     ) -> Iterator[tuple[Failure, tuple[str, ...]]]:
-        if failure.keyword not in ("oneOf", "anyOf") or not failure.context:
+        if failure.keyword not in ("oneOf", "anyOf") or failure.many:
+            yield failure, via  # several alternatives match: the union itself is wrong
+            return
+        if not failure.context:
             yield failure, via
             return
         branches: dict[int, list[Failure]] = {}

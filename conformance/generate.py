@@ -209,6 +209,8 @@ class _Rewriter:
             elif key == "additionalProperties" and isinstance(value, dict):
                 extra = self._node(value, refs)
                 out[key] = False if extra is _STOP else extra
+            elif key == "pattern" and isinstance(value, str):
+                out[key] = _ascii_classes(value)
             elif key == "format":
                 if value in self.aliases:
                     out[key] = self.aliases[value]
@@ -271,7 +273,10 @@ class _Rewriter:
             target = self._node(arm.get("then", {}), refs)
             if target is _STOP:
                 continue
-            fixed = {"properties": {info.prop: {"const": info.key}}, "required": [info.prop]}
+            fixed = {
+                "properties": {info.prop: {"const": info.key}},
+                "required": [info.prop],
+            }
             merged = _merge([base, target, fixed])
             if merged is None:
                 merged = {"allOf": [base, target, fixed]}
@@ -280,6 +285,33 @@ class _Rewriter:
         if not branches:
             return _STOP if not force else False
         return branches[0] if len(branches) == 1 else {"anyOf": branches}
+
+
+_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
+
+
+def _ascii_classes(pattern: str) -> str:
+    """`\\d`/`\\w` as ASCII ranges: Python's regex (and hypothesis) read them as
+    Unicode, ECMA-262 (jsonschema-rs) as ASCII; drawing ASCII satisfies both."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt in _CLASSES:
+                ranges = _CLASSES[nxt]
+                out.append(ranges if in_class else f"[{ranges}]")
+            else:
+                out.append(char + nxt)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _exclusive(alternatives: list[Any]) -> list[Any]:
@@ -370,9 +402,9 @@ def _intersect(dicts: list[dict[str, Any]]) -> Any:
     out: dict[str, Any] = {}
     objects = sum(1 for d in dicts if "properties" in d or "additionalProperties" in d)
     for d in dicts:
-        if "additionalProperties" in d and d["additionalProperties"] is not True:
-            if objects > 1:
-                return None  # closed objects do not merge member-wise
+        closed = d.get("additionalProperties", True) is not True
+        if closed and objects > 1:
+            return None  # closed objects do not merge member-wise
         for key, value in d.items():
             if key not in out:
                 out[key] = (
@@ -451,7 +483,11 @@ def _close(node: Any, *, closed: bool, rich: bool, top_of_allof: bool = False) -
         return
     props = node.get("properties")
     types = _types(node)
-    if isinstance(props, dict) and not top_of_allof and (types is None or "object" in types):
+    if (
+        isinstance(props, dict)
+        and not top_of_allof
+        and (types is None or "object" in types)
+    ):
         if closed and "additionalProperties" not in node:
             node["additionalProperties"] = False
             for name in node.get("required", ()):  # required but never described
@@ -580,7 +616,9 @@ class Plan:
                     subs = props_of.get(name) or extra
                     queue.append((member, (*path, name), subs, name in disc))
             elif isinstance(value, list):
-                items = [n["items"] for n, _ in applied if isinstance(n.get("items"), dict)]
+                items = [
+                    n["items"] for n, _ in applied if isinstance(n.get("items"), dict)
+                ]
                 for i, item in enumerate(value):
                     queue.append((item, (*path, i), items, False))
         return out
@@ -649,7 +687,11 @@ class Plan:
             if info is None:
                 continue
             guard = next(
-                (self.map.guards[id(p)] for p in node["allOf"] if id(p) in self.map.guards),
+                (
+                    self.map.guards[id(p)]
+                    for p in node["allOf"]
+                    if id(p) in self.map.guards
+                ),
                 None,
             )
             union = guard.location.pointer if guard else ""
@@ -701,8 +743,10 @@ class _Builder:
         if set(node) == {"anyOf"}:
             return st.one_of([self.build(a) for a in node["anyOf"]])
         types = _types(node)
-        if "properties" in node and set(node) <= _OBJECT_ONLY and (
-            node.get("additionalProperties") is False
+        if (
+            "properties" in node
+            and set(node) <= _OBJECT_ONLY
+            and (node.get("additionalProperties") is False)
         ):
             objects = self.closed_object(node)
             others = sorted((types or {"object"}) - {"object", "integer"})
@@ -711,7 +755,9 @@ class _Builder:
             if not others:
                 return objects
             return st.one_of(objects, self.leaf({"type": others}))
-        if set(node) <= {"type", "items", "minItems", "maxItems"} and types == {"array"}:
+        if set(node) <= {"type", "items", "minItems", "maxItems"} and types == {
+            "array"
+        }:
             items = self.build(node.get("items", {}))
             least = node.get("minItems", 0)
             most = node.get("maxItems", max(least, _MAX_ITEMS))
@@ -800,7 +846,9 @@ def plan_for(
     )
     plans = _PLANS.setdefault(contract, {})
     if key not in plans:
-        plans[key] = Plan(contract, op.operation_id, response.status, media_type, **options)
+        plans[key] = Plan(
+            contract, op.operation_id, response.status, media_type, **options
+        )
     return plans[key]
 
 
@@ -897,7 +945,11 @@ def make_null(site: Site, plan: Plan) -> Iterator[Edit]:
         return
     for node in site.plain():
         types = _types(node)
-        if types is not None and "null" not in types and id(node) not in plan.map.guards:
+        if (
+            types is not None
+            and "null" not in types
+            and id(node) not in plan.map.guards
+        ):
             yield _edit(site, None, "type", "null where the schema is not nullable")
             return
 
@@ -1002,7 +1054,11 @@ def _guards(site: Site, plan: Plan) -> Iterator[tuple[Any, list[Any]]]:
         for part in parts:
             guard = plan.map.guards.get(id(part))
             if guard is not None and guard.prop in site.value:
-                arms = [plan.map.dispatch[id(p)] for p in parts if id(p) in plan.map.dispatch]
+                arms = [
+                    plan.map.dispatch[id(p)]
+                    for p in parts
+                    if id(p) in plan.map.dispatch
+                ]
                 yield guard, arms
 
 
@@ -1058,7 +1114,9 @@ def _one_ofs(site: Site, plan: Plan) -> Iterator[tuple[dict[str, Any], int]]:
         alternatives = node.get("oneOf")
         if not isinstance(alternatives, list):
             continue
-        fitting = [i for i, alt in enumerate(alternatives) if plan.fits(alt, site.value)]
+        fitting = [
+            i for i, alt in enumerate(alternatives) if plan.fits(alt, site.value)
+        ]
         if len(fitting) == 1:
             yield node, fitting[0]
 
@@ -1118,7 +1176,9 @@ def applicable_rules(plan: Plan) -> dict[str, bool]:
     nodes = list(_nodes(plan.compiled.schema))
     ids = {id(n) for n in nodes}
     has = {
-        "required": any(isinstance(n.get("required"), list) for n in nodes if isinstance(n, dict)),
+        "required": any(
+            isinstance(n.get("required"), list) for n in nodes if isinstance(n, dict)
+        ),
         "type": any("type" in n for n in nodes if isinstance(n, dict)),
         "enum": any(
             isinstance(n.get("enum"), list) and id(n) not in plan.map.guards
@@ -1184,7 +1244,7 @@ def invalid_bodies(
     rules: tuple[str, ...] | list[str] | None = None,
     max_depth: int = 2,
 ) -> SearchStrategy[Mutation]:
-    """`Mutation`s: valid bodies with one rule broken, each rejected by the validator."""
+    """`Mutation`s: valid bodies with one rule broken, each rejected by validation."""
     from hypothesis import reject
     from hypothesis import strategies as st
 

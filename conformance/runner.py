@@ -7,7 +7,7 @@ violation: undocumented status, wrong content type, non-conforming body) and `er
 never a failure. `RunResult.exit_code`: 1 if any probe failed, else 3 if any errored,
 else 0 (2 is for usage and config errors, raised before anything runs).
 
-Live and replay share `_judge`, so a replayed cassette gives the same verdicts and
+Live and replay share `judge`, so a replayed cassette gives the same verdicts and
 the same test case names as the run that recorded it.
 """
 
@@ -78,7 +78,7 @@ class RunResult:
         return 0
 
 
-def _judge(
+def judge(
     exchange: Exchange,
     contract: Contract,
     checks: list[str] | None,
@@ -163,7 +163,7 @@ def run_live(
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        run.results.append(_judge(exchange, contract, chosen, drift))
+        run.results.append(judge(exchange, contract, chosen, drift))
         if progress is not None:
             progress(len(requests), run)
 
@@ -196,7 +196,7 @@ def run_replay(
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
         run.results.append(
-            _renumbered(_judge(exchange, contract, chosen, drift), number)
+            _renumbered(judge(exchange, contract, chosen, drift), number)
         )
         if progress is not None:
             progress(len(exchanges), run)

@@ -233,7 +233,9 @@ def _describe(violation: Any) -> str:
 
 def render_text(result: SelfCheck) -> str:
     """A summary per rule and per branch, then the failures in full."""
-    lines = [f"selfcheck {result.label} ({result.examples} examples, seed {result.seed})"]
+    lines = [
+        f"selfcheck {result.label} ({result.examples} examples, seed {result.seed})"
+    ]
     rows = [result.valid, *result.rules]
     width = max(len(r.rule) for r in rows)
     for r in rows:
@@ -269,9 +271,10 @@ def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
         for r in (result.valid, *result.rules):
             failure = error = skipped = None
             if r.failure is not None:
+                places = [x.split(":")[0] for x in r.failure.reported]
                 failure = Outcome(
                     f"{r.rule}: {r.failure.expected}, reported "
-                    f"{', '.join(x.split(':')[0] for x in r.failure.reported) or 'nothing'}",
+                    f"{', '.join(places) or 'nothing'}",
                     r.failure.text(),
                     "validator",
                 )
@@ -340,11 +343,16 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError("conformance selfcheck: --examples must be at least 1")
     unknown = [r for r in args.rule if r not in RULES]
     if unknown:
-        raise UsageError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+        raise UsageError(
+            f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
+        )
     contract = load(args, err)
     print_warnings(contract, err)
     if args.all:
-        targets = [(b.operation.operation_id, b.status, b.media_type) for b in contract.bodies()]
+        targets = [
+            (b.operation.operation_id, b.status, b.media_type)
+            for b in contract.bodies()
+        ]
     else:
         targets = []
         for op_id in args.operation:

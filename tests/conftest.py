@@ -8,9 +8,9 @@ that, in CI, its absence fails instead of skipping.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
+import httpx  # noqa: F401 - see below
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -23,12 +23,21 @@ FULL_SPEC = SHARED / "specs" / "qovery" / "openapi.yaml"
 PAYLOADS = SHARED / "specs" / "qovery-payloads"
 DATA = Path(__file__).resolve().parent / "data"
 
+# pytester's in-process runs drop modules first imported inside them from
+# sys.modules; httpx imported here, once, keeps httpcore's exception classes the ones
+# httpx maps (a re-imported httpcore raises classes httpx no longer recognises).
+
 settings.register_profile(
-    "dev", max_examples=25, deadline=None,
+    "dev",
+    max_examples=25,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "ci", max_examples=100, deadline=None, print_blob=True,
+    "ci",
+    max_examples=100,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
@@ -45,11 +54,10 @@ def need_shared(path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _scrub_conformance_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _scrub_conformance_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CONFORMANCE_") and name != "CONFORMANCE_REQUIRE_SHARED":
             monkeypatch.delenv(name)
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +79,9 @@ def payloads_dir() -> Path:
 def write_spec(tmp_path: Path):  # noqa: ANN201 - a factory fixture
     """Write a small OpenAPI document (YAML text) and load it as a contract."""
 
-    def make(text: str, name: str = "spec.yaml", **options: object) -> conformance.Contract:
+    def make(
+        text: str, name: str = "spec.yaml", **options: object
+    ) -> conformance.Contract:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         return conformance.load_contract(str(path), **options)  # type: ignore[arg-type]

@@ -283,7 +283,9 @@ def test_each_getjob_mutation_is_rejected_at_its_pointer(seed_contract, rule):
         assert mutation.rule == rule
         assert validator.is_valid(mutation.valid)
         violations = validator.validate(mutation.body).violations
-        assert any(mutation.matches(v.pointer, v.keyword, v.branch) for v in violations), (
+        assert any(
+            mutation.matches(v.pointer, v.keyword, v.branch) for v in violations
+        ), (
             mutation.pointer,
             mutation.note,
             [v.as_dict() for v in violations],
@@ -320,7 +322,10 @@ def test_a_lower_case_discriminator_value_is_one_of_the_unknown_mutations(
     seed_contract,
 ):
     plan = plan_for(seed_contract, "getJob")
-    found = [e.value["job_type"] for _, e in edits(plan, CRON_JOB, ("discriminator-unknown",))]
+    found = [
+        e.value["job_type"]
+        for _, e in edits(plan, CRON_JOB, ("discriminator-unknown",))
+    ]
     assert found == ["cron", "UNKNOWN_TYPE"]
 
 

@@ -581,3 +581,24 @@ def test_omitted_status_with_several_2xx_is_a_usage_error(
 ) -> None:
     with pytest.raises(conformance.UsageError, match="several 2xx"):
         write_spec(STATUSES).response_validator("getX")
+
+
+ONEOF_TWO_MATCH = _openapi("""
+Root:
+  oneOf:
+    - {type: object, required: [a], properties: {b: {type: string}}}
+    - {type: object, required: [a]}
+    - {type: object, required: [a], properties: {a: {type: string}}}
+""")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_oneof_two_alternatives_match_is_reported_at_the_union(
+    write_spec: WriteSpec, engine: str
+) -> None:
+    # #0 fails on /b; #1 and #2 both match: the union is wrong, not member /b.
+    validator = write_spec(ONEOF_TWO_MATCH).response_validator(
+        "getX", 200, engine=engine
+    )
+    result = validator.validate({"a": "x", "b": None})
+    assert [(v.pointer, v.keyword) for v in result.violations] == [("", "oneOf")]

@@ -1,0 +1,334 @@
+"""The pytest plugin (`pytest11` entry point `conformance`; `-p no:conformance` = off).
+
+Owns options, the session fixture `contract`, and collection: every exchange of
+`--conformance-cassettes DIR` becomes an item (`getJob[jobId=…]`, as the probe
+runner names its test cases), and with `--conformance-base-url URL` every probe
+listed in `[tool.conformance] probes` becomes a live item marked `conformance_live`.
+Items marked `conformance_live` (those, and a team's own) are deselected unless a
+base URL is given.
+
+Start-up cost matters (this module is imported by every pytest run where the
+package is installed), so only pytest is imported at the top; the contract, the
+checks and httpx are imported when a test or an option asks for them. The verdicts
+and their text come from runner.py and assertions.py; nothing is checked here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .assertions import AssertingContract
+    from .config import RunConfig
+    from .recording import Exchange
+    from .runner import ProbeResult
+
+LIVE_MARK = "conformance_live"
+_CONTRACT = pytest.StashKey[Any]()  # the loaded contract, or the ConformanceError
+_CONFIG = pytest.StashKey["RunConfig"]()
+_CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
+_PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
+_CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "OpenAPI response contract (conformance)")
+    group.addoption(
+        "--conformance-spec",
+        metavar="FILE|URL",
+        help="OpenAPI document (default: spec in [tool.conformance])",
+    )
+    group.addoption(
+        "--conformance-base-url",
+        metavar="URL",
+        help=f"run live probes of [tool.conformance] and {LIVE_MARK} tests here",
+    )
+    group.addoption(
+        "--conformance-cassettes",
+        metavar="DIR",
+        help="collect every recorded exchange in DIR (*.jsonl) as a test item",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{LIVE_MARK}: needs a live API; deselected unless --conformance-base-url",
+    )
+    _CONFIGS.append(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config in _CONFIGS:
+        _CONFIGS.remove(config)
+
+
+# -- the contract --------------------------------------------------------------------
+
+
+def _run_config(config: pytest.Config) -> RunConfig:
+    if _CONFIG not in config.stash:
+        from .assertions import project_config
+
+        config.stash[_CONFIG] = project_config(config.rootpath)
+    return config.stash[_CONFIG]
+
+
+def contract_of(config: pytest.Config) -> AssertingContract:
+    """The session's contract (loaded once); a bad spec or config fails the test."""
+    if _CONTRACT not in config.stash:
+        from .assertions import load_for_tests
+        from .errors import ConformanceError
+
+        try:
+            config.stash[_CONTRACT] = load_for_tests(
+                config.getoption("conformance_spec"),
+                config.rootpath,
+                _run_config(config),
+            )
+        except ConformanceError as exc:
+            config.stash[_CONTRACT] = exc  # remembered: one load per session
+    found = config.stash[_CONTRACT]
+    if isinstance(found, Exception):
+        pytest.fail(f"conformance: {found}", pytrace=False)
+    return found
+
+
+def session_contract() -> AssertingContract:
+    """The `contract` fixture's object, for module-level `@given(...)` strategies."""
+    if not _CONFIGS:
+        raise RuntimeError("session_contract() is only available inside a pytest run")
+    return contract_of(_CONFIGS[-1])
+
+
+@pytest.fixture(scope="session", name="contract")
+def _contract_fixture(request: pytest.FixtureRequest) -> AssertingContract:
+    """The loaded contract, with `assert_conforms(obj, operation=..., status=...)`."""
+    return contract_of(request.config)
+
+
+# -- collection ----------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """Add the cassettes (and the config file, for live probes) to what is collected.
+
+    Done here rather than at configure time: under xdist the controller never
+    collects, and each worker adds the same paths, so every worker sees the same items.
+    """
+    config = session.config
+    claimed: dict[Path, str] = {}
+    cassettes = config.getoption("conformance_cassettes")
+    if cassettes:
+        from .errors import UsageError
+        from .recording import cassette_files
+
+        location = Path(config.invocation_params.dir, cassettes)
+        try:
+            files = cassette_files(location)
+        except UsageError as exc:
+            raise pytest.UsageError(f"--conformance-cassettes: {exc}") from None
+        claimed.update((path.resolve(), "cassette") for path in files)
+        _add_arg(config, location.resolve())
+    if config.getoption("conformance_base_url"):
+        cfg = _run_config(config)
+        if cfg.path is not None and cfg.probes():
+            claimed[cfg.path.resolve()] = "live"
+            _add_arg(config, cfg.path.resolve())
+    config.stash[_CLAIMED] = claimed
+
+
+def _add_arg(config: pytest.Config, path: Path) -> None:
+    if str(path) not in config.args:
+        config.args.append(str(path))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    claimed = parent.config.stash.get(_CLAIMED, None)
+    kind = claimed.get(file_path.resolve()) if claimed else None
+    if kind == "cassette":
+        return CassetteFile.from_parent(parent, path=file_path)
+    if kind == "live":
+        return LiveProbes.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if config.getoption("conformance_base_url"):
+        return
+    keep, live = [], []
+    for item in items:
+        (live if item.get_closest_marker(LIVE_MARK) else keep).append(item)
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = keep
+
+
+def _unique(names: Iterator[str]) -> Iterator[str]:
+    """Names made unique (`getJob[jobId=A]#2`): a node id may appear only once."""
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        yield name if seen[name] == 1 else f"{name}#{seen[name]}"
+
+
+class CassetteFile(pytest.File):
+    """A cassette (`*.jsonl`): one item per recorded exchange, in probe order."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .errors import UsageError
+        from .recording import load
+
+        try:
+            exchanges = list(load(self.path))
+        except UsageError as exc:
+            raise self.CollectError(str(exc)) from None
+        names = _unique(e.name for e in exchanges)
+        for exchange, name in zip(exchanges, names, strict=True):
+            yield CassetteItem.from_parent(self, name=name, exchange=exchange)
+
+
+class LiveProbes(pytest.File):
+    """The probes listed in `[tool.conformance]`: one live item per probe."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from .probe import probe_name
+
+        probes = _run_config(self.config).probes()
+        names = _unique(probe_name(p.operation, p.params) for p in probes)
+        for index, name in enumerate(names):
+            item = LiveProbeItem.from_parent(self, name=name, index=index)
+            item.add_marker(LIVE_MARK)
+            yield item
+
+
+class _ExchangeItem(pytest.Item):
+    """An item judged like a probe: setup gets the verdict, the call reports it.
+
+    No answer (the network, not the contract) is an error at setup, as `conformance
+    run` counts it apart from failures; a broken contract is a test failure.
+    """
+
+    result: ProbeResult | None = None
+    recorded: Exchange | None = None
+
+    def exchange(self) -> Exchange:
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        from .runner import ERROR, judge
+
+        contract = contract_of(self.config)
+        cfg = _run_config(self.config)
+        checks = cfg.value("checks")
+        self.recorded = self.exchange()
+        self.result = judge(
+            self.recorded, contract, list(checks) if checks else None, drift=True
+        )
+        self.user_properties.append(("status", str(self.result.status)))
+        if self.result.content_type:
+            self.user_properties.append(("content_type", self.result.content_type))
+        if self.result.branch:
+            self.user_properties.append(("branch", self.result.branch))
+        if self.result.warnings:
+            drift = ", ".join(w.violation.pointer for w in self.result.warnings)
+            self.user_properties.append(("drift", drift))
+        if self.result.outcome == ERROR:
+            pytest.fail(
+                f"{self.name}: no answer from {self.result.url or 'the API'}: "
+                f"{self.result.error}",
+                pytrace=False,
+            )
+
+    def runtest(self) -> None:
+        from .assertions import Verdict, excerpt, failure_text
+        from .runner import FAILED
+
+        result, exchange = self.result, self.recorded
+        assert result is not None, "setup did not run"
+        assert exchange is not None, "setup did not run"
+        if result.outcome != FAILED:
+            return
+        contract = contract_of(self.config)
+        verdict = Verdict(
+            contract.operation(result.operation_id),
+            result.violations,
+            result.status,
+            result.content_type,
+            result.branch,
+            excerpt(exchange.body),
+            request=f"{result.method} {result.url}".strip(),
+        )
+        pytest.fail(failure_text(contract, verdict), pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+class CassetteItem(_ExchangeItem):
+    """One recorded exchange, checked offline."""
+
+    def __init__(self, *, exchange: Exchange, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._exchange = exchange
+
+    def exchange(self) -> Exchange:
+        return self._exchange
+
+
+class LiveProbeItem(_ExchangeItem):
+    """One probe of the config, sent to `--conformance-base-url` when it runs."""
+
+    def __init__(self, *, index: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.index = index
+
+    def exchange(self) -> Exchange:
+        from .probe import send_all
+
+        requests, settings = _plan(self.config)
+        sent: list[Exchange] = []
+        send_all([requests[self.index]], settings, sent.append)
+        return sent[0]
+
+
+def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
+    """Every live request (planned once: flags > config > defaults, token from env)."""
+    if _PLAN not in config.stash:
+        import argparse
+
+        from .errors import ConformanceError
+        from .run_cmd import plan
+
+        args = argparse.Namespace(
+            target=None,
+            base_url=config.getoption("conformance_base_url"),
+            operation=None,
+            param=[],
+            auth_scheme=None,
+            token_env=None,
+            timeout=None,
+            retries=None,
+            concurrency=None,
+            rate_limit=None,
+        )
+        try:
+            requests, settings, _ = plan(
+                args, _run_config(config), contract_of(config), sys.stderr
+            )
+            config.stash[_PLAN] = (requests, settings)
+        except ConformanceError as exc:
+            config.stash[_PLAN] = exc
+    found = config.stash[_PLAN]
+    if isinstance(found, Exception):
+        pytest.fail(f"conformance: {found}", pytrace=False)
+    return found
