@@ -237,7 +237,7 @@ class Contract:
         status: int | str | None = None,
         media_type: str = "application/json",
     ) -> SearchStrategy[Any]:
-        """A hypothesis strategy of bodies that conform (see generate.py)."""
+        """A hypothesis strategy of bodies that conform (see conformance/generate/)."""
         from .generate import valid_bodies
 
         return valid_bodies(self, operation_id, status, media_type)

@@ -4,7 +4,7 @@ This module owns the meaning of every built-in OpenAPI/JSON Schema `format` that
 contract verdict depends on (`uuid`, `date-time`, `date`, `uri`, `email`, `ipv4`,
 `ipv6`, `byte`, `cron`), as `Format` values: a pure `check(str) -> bool` for the hot
 validation loop and a lazy factory of a hypothesis strategy of valid strings for
-generation. `validate.py` wires the checks into its format checker; `generate.py`
+generation. `validate.py` wires the checks into its format checker; `generate/`
 uses the strategies. Nothing here does I/O, and hypothesis is imported only inside
 the strategy factories, so importing this module stays cheap.
 

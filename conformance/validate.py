@@ -71,6 +71,7 @@ class ResponseValidator:
         self._py: Any = None
         self._rs: Any = None
         self._root_arms: list[tuple[str, Any, str]] | None = None
+        self._fit_validators: dict[int, Any] = {}  # subschema id → its validator
         if compiled is None:
             return
         self._explainer = Explainer(compiled.schema, spec, source_map, self.formats)
@@ -246,7 +247,16 @@ class ResponseValidator:
             out.append(node)
             todo.extend(node.get("allOf", ()))
             if "if" in node:
-                if self._fits(instance, node["if"]):
+                arm = self.map.dispatch.get(id(node))
+                if arm is not None:  # a discriminator arm: the property decides
+                    taken = (
+                        isinstance(instance, dict)
+                        and arm.prop in instance
+                        and (instance[arm.prop] == arm.key)
+                    )
+                else:
+                    taken = self._fits(instance, node["if"])
+                if taken:
                     todo.extend([node["then"]] if "then" in node else [])
                 elif "else" in node:
                     todo.append(node["else"])
@@ -257,7 +267,12 @@ class ResponseValidator:
         return out
 
     def _fits(self, instance: Any, schema: Any) -> bool:
-        return bool(self._py.evolve(schema=schema).is_valid(instance))
+        validator = self._fit_validators.get(id(schema))
+        if validator is None:
+            validator = self._fit_validators[id(schema)] = self._py.evolve(
+                schema=schema
+            )
+        return bool(validator.is_valid(instance))
 
     def _drift_violations(self, drift: tuple[str, ...]) -> list[Violation]:
         return [

@@ -10,12 +10,16 @@ needle, so editing a document cannot leave a stale line number behind.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import SHARED, need_shared
+from documents import Explained, WriteSpec
+from documents import explained as _explained
+from documents import line as _line
+from documents import openapi as _openapi
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
@@ -23,47 +27,7 @@ import conformance
 from conformance.compiler import DRAFT7, DRAFT202012
 from conformance.model import ValidationResult
 
-WriteSpec = Callable[..., conformance.Contract]
-Explained = tuple[str, str, str, str, int | None]
-
 WEBSOCKET_SPEC = SHARED / "specs" / "qovery" / "websocket" / "websocket-openapi.yaml"
-ROOT_REF = "$ref: '#/components/schemas/Root'"
-
-
-def _openapi(schemas: str, body: str = ROOT_REF, *, version: str = "3.0.3") -> str:
-    """A one-operation document: GET /x (getX) answers 200 with `body` as schema."""
-    return (
-        f"openapi: {version}\n"
-        "info: {title: one concern, version: '1'}\n"
-        "paths:\n"
-        "  /x:\n"
-        "    get:\n"
-        "      operationId: getX\n"
-        "      responses:\n"
-        "        '200':\n"
-        "          description: ok\n"
-        "          content:\n"
-        "            application/json:\n"
-        "              schema:\n"
-        + textwrap.indent(textwrap.dedent(body).strip(), " " * 16)
-        + "\ncomponents:\n  schemas:\n"
-        + textwrap.indent(textwrap.dedent(schemas).strip(), " " * 4)
-        + "\n"
-    )
-
-
-def _line(text: str, needle: str) -> int:
-    """The 1-based line of the only line of `text` that contains `needle`."""
-    found = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]
-    assert len(found) == 1, f"needle {needle!r} is on lines {found}"
-    return found[0]
-
-
-def _explained(result: ValidationResult) -> list[Explained]:
-    return [
-        (v.pointer, v.keyword, v.branch, v.spec_pointer, v.spec_line)
-        for v in result.violations
-    ]
 
 
 def _validate(contract: conformance.Contract, body: Any) -> ValidationResult:

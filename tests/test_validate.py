@@ -7,56 +7,18 @@ spec pointer, spec line); lines are found in the document text by a unique needl
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from documents import WriteSpec
+from documents import explained as _explained
+from documents import line as _line
+from documents import openapi as _openapi
 
 import conformance
-from conformance.model import ValidationResult
 
-WriteSpec = Callable[..., conformance.Contract]
-Explained = tuple[str, str, str, str, int | None]
-
-ROOT_REF = "$ref: '#/components/schemas/Root'"
 ENGINES = ["python", "rs"]
-
-
-def _openapi(schemas: str, body: str = ROOT_REF) -> str:
-    """A one-operation OpenAPI 3.0 document: GET /x (getX) answers 200 with `body`."""
-    return (
-        "openapi: 3.0.3\n"
-        "info: {title: one concern, version: '1'}\n"
-        "paths:\n"
-        "  /x:\n"
-        "    get:\n"
-        "      operationId: getX\n"
-        "      responses:\n"
-        "        '200':\n"
-        "          description: ok\n"
-        "          content:\n"
-        "            application/json:\n"
-        "              schema:\n"
-        + textwrap.indent(textwrap.dedent(body).strip(), " " * 16)
-        + "\ncomponents:\n  schemas:\n"
-        + textwrap.indent(textwrap.dedent(schemas).strip(), " " * 4)
-        + "\n"
-    )
-
-
-def _line(text: str, needle: str) -> int:
-    """The 1-based line of the only line of `text` that contains `needle`."""
-    found = [n for n, line in enumerate(text.splitlines(), 1) if needle in line]
-    assert len(found) == 1, f"needle {needle!r} is on lines {found}"
-    return found[0]
-
-
-def _explained(result: ValidationResult) -> list[Explained]:
-    return [
-        (v.pointer, v.keyword, v.branch, v.spec_pointer, v.spec_line)
-        for v in result.violations
-    ]
 
 
 # --- where a violation is reported ----------------------------------------------------

@@ -1,0 +1,55 @@
+"""Hypothesis strategies of response bodies: conforming ones, and named mutations.
+
+Valid bodies are made by construction with hypothesis-jsonschema, from a rewrite of
+the compiled schema that it can generate from without filtering:
+
+- `$ref`s are inlined; a schema may nest itself `max_depth` times, after which its
+  optional members and array items stop (required ones go on, up to a hard cap);
+- a compiled discriminator (guard + `if`/`then` arms, see compiler.py) becomes an
+  `anyOf` of its arms, each the target schema with the property fixed by `const`;
+- a plain `oneOf` becomes an `anyOf` whose alternatives exclude each other: an
+  alternative forbids a member that another one requires (`properties: {k: false}`),
+  or, where no such member exists, carries `not: other` (a filter, the last resort);
+- `allOf` of object schemas is merged into one object (unions distributed), and
+  objects are closed (`additionalProperties: false`): bodies carry no undocumented
+  members unless asked for (`extra_members=True`);
+- formats with a strategy (`conformance.formats`, `Contract.register_format`) are
+  renamed to private aliases passed as `custom_formats`, so hypothesis-jsonschema
+  neither warns about overriding its own nor re-checks them with other checkers.
+
+Invalid bodies: draw a valid body, list the places where one named mutation
+(`MUTATIONS`) applies, draw one, apply it, and keep the result only if the validator
+rejects it. A `Mutation` says where the validator must report the broken rule, by
+the validator's conventions (a missing member at the object that lacks it).
+
+Known trap: hypothesis-jsonschema 0.23.1 fails on hypothesis >= 6.170.10
+(`'many' object has no attribute 'more'`); pyproject.toml keeps hypothesis below it.
+
+Modules: `rewrite.py` (compiled schema → generation schema), `build.py`
+(generation schema → strategy), `plan.py` (`Plan`, `plan_for`, `valid_bodies`),
+`mutations.py` (`MUTATIONS`, `Mutation`, `invalid_bodies`). The names below are
+the package's interface; import them from `conformance.generate`.
+"""
+
+from __future__ import annotations
+
+# `__all__` is the public set. The `name as name` imports are deliberate re-exports
+# outside it: importable from here as before the split (selfcheck.py, the tests).
+from .mutations import MUTATIONS, RULES, Mutation, invalid_bodies
+from .mutations import Edit as Edit
+from .mutations import applicable_rules as applicable_rules
+from .mutations import edits as edits
+from .mutations import mutation as mutation
+from .plan import Branch, plan_for, valid_bodies
+from .plan import Plan as Plan
+from .plan import Site as Site
+
+__all__ = [
+    "MUTATIONS",
+    "RULES",
+    "Branch",
+    "Mutation",
+    "invalid_bodies",
+    "plan_for",
+    "valid_bodies",
+]
