@@ -126,6 +126,7 @@ class Explainer:
         # worked out once.
         self._rules: dict[tuple[int, str], tuple[str, int | None, str]] = {}
         self._routes: dict[Path, tuple[str, ...]] = {}
+        self._targets: dict[str, Any] = {}  # "$ref" → the node it names
 
     def violations(self, failures: Iterable[Failure]) -> list[Violation]:
         found: set[Violation] = set()
@@ -284,13 +285,17 @@ class Explainer:
         return labels
 
     def _deref(self, node: Any) -> Any:
+        """`node` with its `$ref`s followed (within the compiled document)."""
         for _ in range(64):
             if not (isinstance(node, dict) and "$ref" in node):
                 break
-            tokens = str(node["$ref"]).lstrip("#").split("/")[1:]
-            node = _walk(
-                self.root, [t.replace("~1", "/").replace("~0", "~") for t in tokens]
-            )
+            ref = str(node["$ref"])
+            if ref not in self._targets:
+                tokens = ref.lstrip("#").split("/")[1:]
+                self._targets[ref] = _walk(
+                    self.root, [t.replace("~1", "/").replace("~0", "~") for t in tokens]
+                )
+            node = self._targets[ref]
         return node
 
     # -- messages --

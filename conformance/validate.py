@@ -70,8 +70,11 @@ class ResponseValidator:
         self.title = title
         self._py: Any = None
         self._rs: Any = None
+        self._rs_copies: dict[int, Any] = {}
+        self._rs_formats: dict[str, Callable[[str], bool]] = {}
         self._root_arms: list[tuple[str, Any, str]] | None = None
         self._fit_validators: dict[int, Any] = {}  # subschema id → its validator
+        self._conforming: dict[str, ValidationResult] = {}  # branch → shared result
         if compiled is None:
             return
         self._explainer = Explainer(compiled.schema, spec, source_map, self.formats)
@@ -102,17 +105,32 @@ class ResponseValidator:
         # or not at all: the engine's own checkers differ in details and would make
         # the two paths disagree.
         patterned = {n: f.pattern for n, f in self.formats.items() if f.pattern}
-        rs_schema, names = _with_patterns(schema, patterned)
-        formats = {
+        rs_schema, names, self._rs_copies = _with_patterns(schema, patterned)
+        self._rs_formats = {
             name: _cached(self.formats[name].check) if name in self.formats else _always
             for name in names
         }
         try:
             return jsonschema_rs.validator_for(
-                rs_schema, formats=formats, validate_formats=True
+                rs_schema, formats=self._rs_formats, validate_formats=True
             )
         except Exception:  # noqa: BLE001 - any schema it cannot take: Python engine
             return None
+
+    def _fit_validator(self, schema: Any) -> Any:
+        """A validator for one subschema (its `$ref`s resolve against the root)."""
+        copied = self._rs_copies.get(id(schema)) if self._rs is not None else None
+        if isinstance(copied, dict) and self.compiled is not None:
+            root = self._rs_copies[id(self.compiled.schema)]
+            key = self.compiled.definitions_key
+            combined = {**copied, "$schema": root["$schema"], key: root.get(key, {})}
+            try:
+                return jsonschema_rs.validator_for(
+                    combined, formats=self._rs_formats, validate_formats=True
+                )
+            except Exception:  # noqa: BLE001 - fall back to the Python engine
+                pass
+        return self._py.evolve(schema=schema)
 
     # -- verdicts --
 
@@ -131,7 +149,15 @@ class ResponseValidator:
         """Violations (empty when the body conforms) and, if asked for, drift."""
         if self._py is None:  # no body documented: nothing to check
             return ValidationResult(strict=self.strict)
-        violations = () if self.is_valid(body) else tuple(self.explain(body))
+        valid = self.is_valid(body)
+        if valid and not self.drift:
+            # The hot path: results are immutable, so one per branch serves them all.
+            branch = self.root_branch(body)
+            result = self._conforming.get(branch)
+            if result is None:
+                result = self._conforming[branch] = ValidationResult(branch=branch)
+            return result
+        violations = () if valid else tuple(self.explain(body))
         if not self.drift:
             return ValidationResult(violations, (), self.root_branch(body), False)
         drift = tuple(self.drift_of(body))
@@ -269,10 +295,11 @@ class ResponseValidator:
     def _fits(self, instance: Any, schema: Any) -> bool:
         validator = self._fit_validators.get(id(schema))
         if validator is None:
-            validator = self._fit_validators[id(schema)] = self._py.evolve(
-                schema=schema
-            )
-        return bool(validator.is_valid(instance))
+            validator = self._fit_validators[id(schema)] = self._fit_validator(schema)
+        try:
+            return bool(validator.is_valid(instance))
+        except Exception:  # noqa: BLE001 - e.g. integers beyond 64 bits
+            return bool(self._py.evolve(schema=schema).is_valid(instance))
 
     def _drift_violations(self, drift: tuple[str, ...]) -> list[Violation]:
         return [
@@ -288,10 +315,12 @@ class ResponseValidator:
 
 def _with_patterns(
     schema: dict[str, Any], patterns: Mapping[str, str]
-) -> tuple[dict[str, Any], set[str]]:
+) -> tuple[dict[str, Any], set[str], dict[int, Any]]:
     """A copy of `schema` where formats with an exact pattern become `pattern`s (when
-    the node has no pattern of its own), and the names of the formats left."""
-    copied = copy.deepcopy(schema)
+    the node has no pattern of its own), the names of the formats left, and the
+    copy of each original node by the original's id."""
+    copies: dict[int, Any] = {}
+    copied = copy.deepcopy(schema, copies)
     left: set[str] = set()
     stack: list[Any] = [copied]
     while stack:
@@ -307,7 +336,7 @@ def _with_patterns(
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return copied, left
+    return copied, left, copies
 
 
 def _cached(check: Callable[[str], bool]) -> Callable[[str], bool]:
