@@ -220,12 +220,14 @@ def test_every_probe_yields_one_exchange_in_a_long_run(seed_contract, server) ->
 
 
 def test_memory_does_not_grow_with_the_number_of_probes(seed_contract, server) -> None:
+    import gc
     import tracemalloc
 
     def peak(count: int) -> int:
         settings = ProbeSettings(auth=TOKEN_AUTH, concurrency=8)
         probes = (("getJob", {"jobId": q.CRON}) for _ in range(count))
         requests = plan_requests(seed_contract, probes, server.url, TOKEN_AUTH)
+        gc.collect()
         tracemalloc.start()
         send_all(requests, settings, lambda exchange: None)
         _, top = tracemalloc.get_traced_memory()
@@ -234,6 +236,9 @@ def test_memory_does_not_grow_with_the_number_of_probes(seed_contract, server) -
 
     server.state.keep_seen = False  # the server's request log is traced too
     peak(20)  # warm up: first-use caches (imports, SSL context) are not per probe
-    small, large = peak(20), peak(160)
+    # The best of three: tracemalloc also counts the other threads of this process
+    # (the test servers), whose occasional bursts are not the runner's.
+    small = min(peak(20) for _ in range(3))
+    large = min(peak(160) for _ in range(3))
     # 8x the probes: kept bodies would show as ~1.8x; a flat run stays near 1.25x.
     assert large < small * 1.5
