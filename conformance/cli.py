@@ -119,12 +119,28 @@ def main(
     except MemoryError:
         print("error: out of memory while processing the input", file=err)
         return 2
+    except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+            "with the command and input that caused it",
+            file=err,
+        )
+        return 2
 
 
 def load(args: argparse.Namespace, err: IO[str]) -> Any:
     """The contract named by --spec (or the project default), with format switches."""
+    from .compiler import INT_BOUNDS
     from .contract import load_contract
+    from .formats import BUILTIN_FORMATS
 
+    known = {*BUILTIN_FORMATS, *INT_BOUNDS, "all"}
+    for name in args.no_format:
+        if name not in known:
+            raise UsageError(
+                f"--no-format {name!r}: not a format this tool asserts "
+                f"({', '.join(sorted(known))})"
+            )
     switches = {("*" if n == "all" else n): False for n in args.no_format}
     return load_contract(args.spec, nullable=args.nullable, formats=switches)
 
@@ -220,24 +236,27 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    import jsonschema
-
     from .reporting import write_atomic
 
     contract = load(args, err)
     target = Path(args.out)
     count, ops = 0, set()
+    written: set[Path] = set()
     for body in contract.bodies(args.operation or None):
-        schema = body.compiled.schema
-        jsonschema.validators.validator_for(schema).check_schema(schema)
         name = (
             body.status
             if body.media_type == "application/json"
             else (f"{body.status}.{_safe(body.media_type)}")
         )
+        path = target / _safe(body.operation.operation_id) / f"{name}.json"
+        if path in written:  # two operation ids made the same safe name
+            raise UsageError(
+                f"compile: {body.operation.operation_id!r} and another operation "
+                f"both write {path}; compile them apart with --operation"
+            )
+        written.add(path)
         write_atomic(
-            target / _safe(body.operation.operation_id) / f"{name}.json",
-            json.dumps(schema, indent=2, ensure_ascii=False) + "\n",
+            path, json.dumps(body.compiled.schema, indent=2, ensure_ascii=False) + "\n"
         )
         count += 1
         ops.add(body.operation.operation_id)
@@ -271,7 +290,9 @@ def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    """A file name from an operation id or media type: never a path, never `..`."""
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    return safe if safe.strip(".") else f"_{safe}"
 
 
 if __name__ == "__main__":  # pragma: no cover

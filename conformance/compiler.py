@@ -50,6 +50,21 @@ _COPY = (
     "title",
 )
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
+# Keywords that never change a verdict: a 3.1 `$ref` beside only these stays a `$ref`.
+_ANNOTATIONS = frozenset(
+    {
+        "description",
+        "title",
+        "examples",
+        "example",
+        "$comment",
+        "deprecated",
+        "default",
+        "readOnly",
+        "writeOnly",
+        "summary",
+    }
+)
 # JSON Schema keywords passed through (compiled) for OpenAPI 3.1 documents.
 _31_SUBSCHEMA = (
     "not",
@@ -160,8 +175,12 @@ class Compiler:
         self._current = None
         root_refs: set[str] = set()
         self._ref_sink = root_refs
-        body = self._schema(loc)
-        self._drain()
+        try:
+            body = self._schema(loc)
+            self._drain()
+        except (AttributeError, TypeError, ValueError) as exc:
+            # A keyword of the wrong shape (`required: name`, `properties: [a]`).
+            raise self.spec.error(loc, f"malformed schema: {exc}") from None
         defs = {name: self.definitions[name] for name in self._reachable(root_refs)}
         doc: dict[str, Any] = {"$schema": self.dialect}
         if defs:
@@ -231,7 +250,15 @@ class Compiler:
 
     # -- schema objects -------------------------------------------------------------
 
-    def _schema(self, loc: Location, *, base: bool = False) -> Any:
+    def _schema(
+        self,
+        loc: Location,
+        *,
+        base: bool = False,
+        write_only: frozenset[str] = frozenset(),
+    ) -> Any:
+        """Compile the schema at `loc`. `write_only`: members that an enclosing
+        `allOf` declares writeOnly, so this part's `required` drops them too."""
         node = self.spec.node(loc)
         if isinstance(node, bool) and self.is_31:
             return node
@@ -240,20 +267,22 @@ class Compiler:
         if "$ref" in node:
             if not self.is_31:  # a pure $ref cycle (A → B → A) names no schema
                 self.spec.deref(loc)
-            out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
+            ref_out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
             if not self.is_31:
-                return self._nullable(node, out, loc)
+                return self._nullable(node, ref_out, loc)
             rest = {k: v for k, v in node.items() if k != "$ref"}
-            if not any(
-                k in rest for k in (*_COPY, "properties", "items", *_SUBSCHEMA_LISTS)
-            ):
-                return out
-            # 3.1: $ref has siblings; keep both by composition.
-            node = {**rest, "allOf": [*rest.get("allOf", []), {"$ref": node["$ref"]}]}
+            if all(k in _ANNOTATIONS or k.startswith("x-") for k in rest):
+                return ref_out
+            # 3.1: $ref has siblings; keep both (the reference joins the allOf).
+            node, beside = rest, [ref_out]
+        else:
+            beside = []
         out = {}
         self._note(out, loc)
+        if isinstance(node.get("allOf"), list):
+            write_only = write_only | self._write_only_names(node, loc)
         self._copy_keywords(node, out, loc)
-        self._object_keywords(node, out, loc)
+        self._object_keywords(node, out, loc, write_only)
         if "items" in node:
             out["items"] = self._subschema(node["items"], pointer_loc(loc, "items"))
         if "not" in node:
@@ -263,15 +292,29 @@ class Compiler:
         for kw in _SUBSCHEMA_LISTS:
             if isinstance(node.get(kw), list):
                 out[kw] = [
-                    self._subschema(item, pointer_loc(loc, kw, i), allof=kw == "allOf")
+                    self._subschema(
+                        item,
+                        pointer_loc(loc, kw, i),
+                        allof=kw == "allOf",
+                        write_only=write_only if kw == "allOf" else frozenset(),
+                    )
                     for i, item in enumerate(node[kw])
                 ]
+        if beside:
+            out["allOf"] = [*out.get("allOf", []), *beside]
         disc = node.get("discriminator")
         if isinstance(disc, dict) and not base:
             self._discriminator(node, out, loc, disc)
         return self._nullable(node, out, loc)
 
-    def _subschema(self, node: Any, loc: Location, *, allof: bool = False) -> Any:
+    def _subschema(
+        self,
+        node: Any,
+        loc: Location,
+        *,
+        allof: bool = False,
+        write_only: frozenset[str] = frozenset(),
+    ) -> Any:
         if allof and isinstance(node, dict) and "$ref" in node:
             # allOf-inheritance: a child includes its parent without the parent's
             # discriminator dispatch (which would point back at the child).
@@ -279,7 +322,7 @@ class Compiler:
             parent = self.spec.node(target)
             if _is_inheritance_base(parent):
                 return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
-        return self._schema(loc)
+        return self._schema(loc, write_only=write_only)
 
     def _copy_keywords(
         self, node: dict[str, Any], out: dict[str, Any], loc: Location
@@ -341,9 +384,13 @@ class Compiler:
         out["format"] = fmt
 
     def _object_keywords(
-        self, node: dict[str, Any], out: dict[str, Any], loc: Location
+        self,
+        node: dict[str, Any],
+        out: dict[str, Any],
+        loc: Location,
+        inherited: frozenset[str] = frozenset(),
     ) -> None:
-        write_only: set[str] = set()
+        write_only: set[str] = set(inherited)
         props = node.get("properties")
         if isinstance(props, dict):
             compiled: dict[str, Any] = {}
@@ -371,6 +418,29 @@ class Compiler:
             out["additionalProperties"] = self._subschema(
                 extra, pointer_loc(loc, "additionalProperties")
             )
+
+    def _write_only_names(self, node: dict[str, Any], loc: Location) -> frozenset[str]:
+        """Members declared writeOnly by any part of this `allOf` composition: in a
+        response they are required by no part (OpenAPI: required in requests only)."""
+        names: set[str] = set()
+        todo = [(node, loc, 0)]
+        while todo:
+            current, where, depth = todo.pop()
+            props = current.get("properties")
+            for name, sub in props.items() if isinstance(props, dict) else ():
+                if self._write_only_flag(sub, pointer_loc(where, "properties", name)):
+                    names.add(name)
+            parts = current.get("allOf")
+            for i, _ in enumerate(
+                parts if isinstance(parts, list) and depth < 8 else []
+            ):
+                try:
+                    part_loc, part = self.spec.deref(pointer_loc(where, "allOf", i))
+                except (KeyError, RecursionError):
+                    continue
+                if isinstance(part, dict):
+                    todo.append((part, part_loc, depth + 1))
+        return frozenset(names)
 
     def _write_only_flag(self, sub: Any, loc: Location) -> Location | None:
         """Where `writeOnly: true` stands for this property (inline or via `$ref`)."""
@@ -473,7 +543,13 @@ class Compiler:
         self.map.guards[id(guard["properties"][prop])] = info
         dispatch: list[Any] = [guard]
         for key, (target_name, then) in arms.items():
-            cond = {"properties": {prop: {"const": key}}, "required": [prop]}
+            # `type` keeps a non-object from taking every arm (required/properties
+            # pass vacuously on non-objects); the guard reports it once.
+            cond = {
+                "type": "object",
+                "properties": {prop: {"const": key}},
+                "required": [prop],
+            }
             arm = {"if": cond, "then": then}
             self._note(arm, d_loc)
             self.map.dispatch[id(arm)] = Dispatch(prop, key, target_name)
@@ -507,7 +583,7 @@ class Compiler:
                 raise self.spec.error(
                     m_loc, f"mapping value must be a string, found {value!r}"
                 )
-            if "#" not in value and "/" not in value and "." not in value:
+            if "#" not in value and "/" not in value and not _is_file_name(value):
                 value = f"#/components/schemas/{value}"  # a bare schema name
             targets[str(key)] = (self.spec.ref_target(value, m_loc), m_loc)
         candidates: list[tuple[Location, Location]] = []
@@ -549,7 +625,9 @@ class Compiler:
         if self._children is None:
             self._children = {}
             root = Location(self.spec.root.uri, "/components/schemas")
-            schemas = self.spec.root.data.get("components", {}).get("schemas") or {}
+            components = self.spec.root.data.get("components")
+            schemas = components.get("schemas") if isinstance(components, dict) else {}
+            schemas = schemas if isinstance(schemas, dict) else {}
             for name, schema in schemas.items():
                 if not isinstance(schema, dict):
                     continue
@@ -563,7 +641,14 @@ class Compiler:
                         except Exception:  # noqa: BLE001 - dangling refs surface elsewhere
                             continue
                         self._children.setdefault(target, []).append(child)
-        return [c for c in self._children.get(parent, []) if c != parent]
+        found: list[Location] = []
+        todo = list(self._children.get(parent, []))
+        while todo:  # grandchildren inherit the discriminator too
+            child = todo.pop(0)
+            if child != parent and child not in found:
+                found.append(child)
+                todo.extend(self._children.get(child, []))
+        return found
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -575,6 +660,10 @@ class Compiler:
         for table in (self.map.int_formats,):
             if id(src) in table:
                 table[id(dst)] = table[id(src)]
+
+
+def _is_file_name(value: str) -> bool:
+    return value.lower().endswith((".yaml", ".yml", ".json"))
 
 
 def _is_inheritance_base(node: Any) -> bool:

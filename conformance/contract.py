@@ -183,11 +183,12 @@ class Contract:
         ints = self.enabled_int_formats(formats)
         key = (op.operation_id, response.status, media.name if media else "", ints)
         if key not in self._compiled:
-            self._compiled[key] = (
-                self._compiler_for(ints).compile(media.schema)
-                if media and media.schema
-                else None
-            )
+            compiled = None
+            if media and media.schema:
+                compiler = self._compiler_for(ints)
+                compiled = compiler.compile(media.schema)
+                check_compiled(compiled, compiler, self.spec)
+            self._compiled[key] = compiled
         return self._compiled[key]
 
     def response_validator(
@@ -274,6 +275,29 @@ class Contract:
         from .lint import lint
 
         return lint(self)
+
+
+def check_compiled(compiled: CompiledSchema, compiler: Compiler, spec: Spec) -> None:
+    """A compiled schema its metaschema rejects comes from a malformed spec schema
+    (`type: file`, `enum: abc`, `minimum: '1'`): a SpecError naming that schema."""
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(compiled.schema)
+    error = jsonschema.exceptions.best_match(
+        cls(cls.META_SCHEMA).iter_errors(compiled.schema)
+    )
+    if error is None:
+        return
+    node: Any = compiled.schema
+    where = compiler.map.origin.get(id(node), compiled.location)
+    for token in error.absolute_path:  # the nearest compiled node with an origin
+        node = node[token] if isinstance(node, (dict, list)) else None
+        where = compiler.map.origin.get(id(node), where)
+    keyword = str(error.absolute_path[-1]) if error.absolute_path else ""
+    raise spec.error(
+        where,
+        f"invalid schema{f' ({keyword})' if keyword else ''}: {error.message[:200]}",
+    )
 
 
 def load_contract(

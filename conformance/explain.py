@@ -11,6 +11,7 @@ names the discriminator arms taken on the way and the spec location of its rule.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -336,6 +337,19 @@ class Explainer:
             return kw, f"matches none of the {len(value)} alternatives: " + "; ".join(
                 self._why_not(failure)
             )
+        if kw == "additionalProperties" and isinstance(got, dict):
+            node = failure.schema if isinstance(failure.schema, dict) else {}
+            known = node.get("properties") or {}
+            patterns = list(node.get("patternProperties") or {})
+            extra = sorted(
+                k
+                for k in got
+                if k not in known and not any(re.search(p, k) for p in patterns)
+            )
+            return (
+                kw,
+                f"unexpected member(s) {_short(extra, 120)} (additionalProperties)",
+            )
         return kw, _message(kw, value, got)
 
     def _why_not(self, failure: Failure) -> list[str]:
@@ -359,6 +373,8 @@ def _message(kw: str, value: Any, got: Any) -> str:
     """Messages for keywords that need nothing but their value and the instance."""
     if kw == "type":
         expected = " or ".join(value) if isinstance(value, list) else str(value)
+        if got is None:
+            return f"expected {expected}, received null"
         return f"expected {expected}, received {_json_type(got)} {_short(got)}"
     if kw == "enum":
         return f"expected one of {_short(value, 120)}, received {_short(got)}"
@@ -415,8 +431,8 @@ def _rule_key(v: Violation) -> tuple[str, str, str, str]:
     return (v.pointer, v.keyword, v.message, v.spec_pointer)
 
 
-def _order(v: Violation) -> tuple[str, str, str]:
-    return (v.pointer, v.keyword, v.message)
+def _order(v: Violation) -> tuple[str, str, str, str, str]:
+    return (v.pointer, v.keyword, v.message, v.branch, v.spec_pointer)
 
 
 def _json_type(value: Any) -> str:

@@ -36,7 +36,7 @@ def lint(contract: Contract) -> list[Finding]:
     for _ in contract.bodies():
         pass
     root = Location(contract.spec.root.uri, "/components/schemas")
-    for name in contract.spec.root.data.get("components", {}).get("schemas") or {}:
+    for name in _component_schemas(contract.spec):
         contract.compiler.compile(pointer_loc(root, name))
     found: set[Finding] = set(contract.warnings)
     for loc, node in schemas(contract.spec):
@@ -50,18 +50,12 @@ def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
     root = Location(spec.root.uri, "")
     data = spec.root.data
     starts: list[Location] = []
-    for name in data.get("components", {}).get("schemas") or {}:
+    for name in _component_schemas(spec):
         starts.append(pointer_loc(root, "components", "schemas", name))
-    for path, item in (data.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for method, op in item.items():
-            if not isinstance(op, dict):
-                continue
-            for status, resp in (op.get("responses") or {}).items():
-                for media in (
-                    (resp.get("content") or {}) if isinstance(resp, dict) else ()
-                ):
+    for path, item in _mapping(data.get("paths")).items():
+        for method, op in _mapping(item).items():
+            for status, resp in _mapping(_mapping(op).get("responses")).items():
+                for media in _mapping(_mapping(resp).get("content")):
                     starts.append(
                         pointer_loc(
                             root,
@@ -96,6 +90,16 @@ def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
         for kw in _SCHEMA_MAPS:
             if isinstance(node.get(kw), dict):
                 todo.extend(pointer_loc(loc, kw, k) for k in node[kw])
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` where OpenAPI wants a mapping; anything else reads as empty (the index
+    reports malformed operations; lint lists what it can)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _component_schemas(spec: Spec) -> dict[str, Any]:
+    return _mapping(_mapping(spec.root.data.get("components")).get("schemas"))
 
 
 @dataclass
@@ -168,9 +172,18 @@ def _values(schemas: list[dict[str, Any]]) -> set[Any] | None:
     return allowed
 
 
+def _widen(types: set[str]) -> set[str]:
+    """An integer is a number: `integer` and `number` branches overlap."""
+    return types | {"number"} if "integer" in types else types
+
+
 def separated(a: Flat, b: Flat) -> bool:
     """True when no payload can be valid under both (structurally provable)."""
-    if a.types is not None and b.types is not None and not a.types & b.types:
+    if (
+        a.types is not None
+        and b.types is not None
+        and not _widen(a.types) & _widen(b.types)
+    ):
         return True
     for name in a.required & b.required:
         va, vb = (

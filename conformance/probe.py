@@ -83,6 +83,19 @@ def check_base_url(url: str, where: str = "--base-url") -> str:
         )
     if parts.query or parts.fragment:
         raise UsageError(f"{where}: {url!r} must not carry a query or fragment")
+    if parts.username or parts.password:
+        raise UsageError(
+            f"{where}: credentials in the URL would be written to reports and "
+            "cassettes; pass the token with --token-env / token_env instead"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise UsageError(
+            f"{where}: the port of {url!r} is not a number from 1 to 65535"
+        )
     return url.rstrip("/")
 
 
@@ -240,7 +253,9 @@ async def _send_one(
             sent_headers = tuple(built.headers.multi_items())
             async with asyncio.timeout(settings.timeout):
                 response = await client.send(built)
-        except (httpx.TransportError, TimeoutError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+            # Any failure to get a usable answer (transport, decoding, redirects) is
+            # this probe's error; it never takes the rest of the run down with it.
             elapsed = time.perf_counter() - started
             reason = _describe(exc, settings.timeout)
             if attempt < attempts:

@@ -138,8 +138,14 @@ def pytest_collection(session: pytest.Session) -> None:
         claimed.update((path.resolve(), "cassette") for path in files)
         _add_arg(config, location.resolve())
     if config.getoption("conformance_base_url"):
-        cfg = _run_config(config)
-        if cfg.path is not None and cfg.probes():
+        from .errors import ConformanceError
+
+        try:
+            cfg = _run_config(config)
+            probes = cfg.probes()
+        except ConformanceError as exc:  # a bad config: the user's error, not ours
+            raise pytest.UsageError(f"conformance: {exc}") from None
+        if cfg.path is not None and probes:
             claimed[cfg.path.resolve()] = "live"
             _add_arg(config, cfg.path.resolve())
     config.stash[_CLAIMED] = claimed

@@ -193,6 +193,8 @@ def run_replay(
     run = RunResult("replay", contract.source, str(location))
     started = time.perf_counter()
     exchanges = list(load(location))
+    if not exchanges:  # an empty recording proves nothing: never a green run
+        raise UsageError(f"{location}: the cassettes hold no exchange to replay")
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
         run.results.append(

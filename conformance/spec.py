@@ -189,6 +189,12 @@ class Spec:
                 "refused (a fetched spec may only refer to URLs)",
             )
         target = Location(uri, fragment)
+        if fragment and not fragment.startswith("/"):
+            raise self.error(
+                where,
+                f"$ref {ref!r}: the part after '#' must be a JSON pointer starting "
+                f"with '/' (did you mean '#/{fragment}'?)",
+            )
         try:
             self.node(target)
         except KeyError as exc:
@@ -253,7 +259,14 @@ class Spec:
                 if not isinstance(item.get(method), dict):
                     continue
                 op_loc = pointer_loc(item_loc, method)
-                op = self._operation(path, method, op_loc, shared, item_loc)
+                try:
+                    op = self._operation(path, method, op_loc, shared, item_loc)
+                except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                    raise self.error(
+                        op_loc,
+                        "malformed operation: a responses, content or parameters "
+                        f"entry is not the mapping or list OpenAPI requires ({exc})",
+                    ) from None
                 if op.operation_id in seen:
                     raise self.error(
                         pointer_loc(op_loc, "operationId"),

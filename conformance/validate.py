@@ -143,7 +143,10 @@ class ResponseValidator:
                 return bool(self._rs.is_valid(body))
             except Exception:  # noqa: BLE001 - e.g. integers beyond 64 bits
                 pass
-        return bool(self._py.is_valid(body))
+        try:
+            return bool(self._py.is_valid(body))
+        except RecursionError:  # explain() says so: a "depth" violation
+            return False
 
     def validate(self, body: Any) -> ValidationResult:
         """Violations (empty when the body conforms) and, if asked for, drift."""
@@ -193,6 +196,8 @@ class ResponseValidator:
             return ""
         if self._root_arms is None:  # found once: validate() asks on every payload
             node = self._explainer._deref(self.compiled.schema)
+            if isinstance(node, dict) and id(node) in self.map.nullable_wrappers:
+                node = self._explainer._deref(node["anyOf"][1])  # nullable union
             arms = node.get("allOf", ()) if isinstance(node, dict) else ()
             found = (self.map.dispatch.get(id(arm)) for arm in arms)
             self._root_arms = [(i.prop, i.key, i.label) for i in found if i is not None]

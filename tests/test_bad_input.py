@@ -416,3 +416,93 @@ def test_30mb_payload_gets_a_verdict_with_bounded_memory(
     violations = json.loads(out)["results"][0]["violations"]
     assert [v["pointer"] for v in violations] == expected_pointers
     assert peak < 1024**3  # generous: the payload parses to a few hundred MB
+
+
+MALFORMED_BODY = """openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /x:
+    get:
+      operationId: op
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+{schema}
+components:
+  schemas:
+    A: {{type: object}}
+"""
+MALFORMED_SCHEMAS = {
+    "type-file": ("                type: file", "(type)"),
+    "enum-not-a-list": (
+        "                type: string\n                enum: abc",
+        "(enum)",
+    ),
+    "minimum-a-string": (
+        "                type: integer\n                minimum: '1'",
+        "(minimum)",
+    ),
+    "multipleOf-zero": (
+        "                type: number\n                multipleOf: 0",
+        "(multipleOf)",
+    ),
+    "ref-fragment-without-slash": (
+        "                $ref: '#components/schemas/A'",
+        "did you mean '#/components",
+    ),
+    "items-a-list": (
+        "                type: array\n                items: [{type: string}]",
+        "a schema must be a mapping",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["validate", "compile", "lint"])
+@pytest.mark.parametrize(
+    ("schema", "fragment"), MALFORMED_SCHEMAS.values(), ids=MALFORMED_SCHEMAS.keys()
+)
+def test_a_malformed_schema_is_an_error_naming_the_file_and_line(
+    tmp_path: Path, command: str, schema: str, fragment: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(MALFORMED_BODY.format(schema=schema), encoding="utf-8")
+    payload = tmp_path / "p.json"
+    payload.write_text("{}", encoding="utf-8")
+    argv = {
+        "validate": [
+            "validate",
+            "--spec",
+            str(spec),
+            "--operation",
+            "op",
+            str(payload),
+        ],
+        "compile": ["compile", "--spec", str(spec), "--out", str(tmp_path / "out")],
+        "lint": ["lint", "--spec", str(spec)],
+    }[command]
+    code, _, err = run(argv)
+    assert_clear_error(code, err, f"{spec}:", fragment)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n"
+        "      operationId: op\n      responses:\n        '200':\n"
+        "          description: ok\n          content: [a]\n",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n"
+        "    parameters: {a: 1}\n    get:\n      operationId: op\n"
+        "      responses: {'200': {description: ok}}\n",
+    ],
+    ids=["content-a-list", "parameters-a-mapping"],
+)
+def test_a_malformed_operation_is_an_error_naming_it(
+    tmp_path: Path, document: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(document, encoding="utf-8")
+    code, _, err = run(["lint", "--spec", str(spec)])
+    assert_clear_error(code, err, "#/paths/~1x/get", "malformed operation")

@@ -1100,3 +1100,98 @@ def test_all_477_full_spec_bodies_pass_their_metaschema(
     full_contract: conformance.Contract,
 ) -> None:
     assert _metaschema_failures(full_contract) == (477, [])
+
+
+# --- found in review ----------------------------------------------------------------
+
+WRITE_ONLY_IN_ANOTHER_PART = _openapi("""
+Root:
+  allOf:
+    - $ref: '#/components/schemas/Base'
+    - {type: object, required: [password, id]}
+Base:
+  type: object
+  properties:
+    id: {type: string}
+    password: {type: string, writeOnly: true}
+""")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [({"id": "1"}, []), ({"id": "1", "password": "x"}, [("/password", "writeOnly")])],
+    ids=["absent-conforms", "present-is-a-violation"],
+)
+def test_writeonly_declared_in_one_allof_part_is_required_by_none(
+    write_spec: WriteSpec, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    result = _validate(write_spec(WRITE_ONLY_IN_ANOTHER_PART), body)
+    assert [(v.pointer, v.keyword) for v in result.violations] == expected
+
+
+DOTTED_AND_GRANDCHILD = _openapi("""
+Root:
+  oneOf:
+    - $ref: '#/components/schemas/v1.Cat'
+  discriminator:
+    propertyName: kind
+    mapping: {cat: v1.Cat}
+v1.Cat:
+  type: object
+  required: [kind, meow]
+  properties: {kind: {type: string}, meow: {type: boolean}}
+Pet:
+  type: object
+  required: [petType]
+  properties: {petType: {type: string}}
+  discriminator: {propertyName: petType}
+Cat:
+  allOf:
+    - $ref: '#/components/schemas/Pet'
+    - {type: object, properties: {meow: {type: boolean}}}
+Lion:
+  allOf:
+    - $ref: '#/components/schemas/Cat'
+    - {type: object, required: [roar], properties: {roar: {type: integer}}}
+""")
+
+
+def test_a_dotted_schema_name_in_a_mapping_is_a_schema_not_a_file(
+    write_spec: WriteSpec,
+) -> None:
+    contract = write_spec(DOTTED_AND_GRANDCHILD)
+    result = _validate(contract, {"kind": "cat", "meow": 1})
+    assert [(v.pointer, v.branch) for v in result.violations] == [
+        ("/meow", "kind=cat → v1.Cat")
+    ]
+
+
+def test_a_grandchild_is_an_implicit_target_of_an_inheritance_discriminator(
+    write_spec: WriteSpec,
+) -> None:
+    pet = DOTTED_AND_GRANDCHILD.replace(
+        "schema:\n                $ref: '#/components/schemas/Root'",
+        "schema:\n                $ref: '#/components/schemas/Pet'",
+    )
+    result = _validate(write_spec(pet), {"petType": "Lion", "meow": True})
+    assert [(v.pointer, v.keyword, v.branch) for v in result.violations] == [
+        ("", "required", "petType=Lion → Lion")
+    ]
+
+
+def test_a_non_object_for_a_discriminated_union_is_one_type_violation(
+    write_spec: WriteSpec,
+) -> None:
+    result = _validate(write_spec(DOTTED_AND_GRANDCHILD), 3)
+    assert [(v.pointer, v.keyword, v.branch) for v in result.violations] == [
+        ("", "type", "")
+    ]
+
+
+def test_openapi_31_ref_keeps_its_sibling_keywords(write_spec: WriteSpec) -> None:
+    document = _openapi(
+        "Root: {$ref: '#/components/schemas/Obj', required: [x]}\nObj: {type: object}",
+        version="3.1.0",
+    )
+    result = _validate(write_spec(document), {})
+    assert [(v.pointer, v.keyword) for v in result.violations] == [("", "required")]

@@ -433,8 +433,14 @@ def invalid_bodies(
     *,
     rules: tuple[str, ...] | list[str] | None = None,
     max_depth: int = 2,
+    conforms: Callable[[Any], bool] | None = None,
 ) -> SearchStrategy[Mutation]:
-    """`Mutation`s: valid bodies with one rule broken, each rejected by validation."""
+    """`Mutation`s: valid bodies with one rule broken, each rejected by validation.
+
+    A mutation that by chance still conforms is discarded; `conforms` decides that
+    (default: the contract's validator). The self-check passes a judge other than
+    the validator it proves, so a validator that wrongly accepts cannot hide.
+    """
     from hypothesis import reject
     from hypothesis import strategies as st
 
@@ -453,14 +459,20 @@ def invalid_bodies(
         candidates = edits(plan, body, chosen)
         if not candidates:
             reject()
-        rule, edit = draw(st.sampled_from(candidates))
+        # The rule first, then the place: rules with few places (the discriminator,
+        # oneOf) are drawn as often as those with many (required, type).
+        by_rule: dict[str, list[Edit]] = {}
+        for name, candidate in candidates:
+            by_rule.setdefault(name, []).append(candidate)
+        rule = draw(st.sampled_from(sorted(by_rule, key=chosen.index)))
+        edit = draw(st.sampled_from(by_rule[rule]))
         new = edit.value
         if edit.donor is not None:
             new = edit.value(draw(plan.strategy(edit.donor)))
         if edit.post is not None and not edit.post(new):
             reject()
         mutated = _replace(body, edit.path, new)
-        if plan.validator.is_valid(mutated):
+        if (conforms or plan.validator.is_valid)(mutated):
             reject()  # by chance still conforming: not a finding
         return Mutation(
             rule,
