@@ -349,11 +349,17 @@ def _snapshot(
         error=error,
         extra=extra,
     )
+    # Headers, URL and errors lose their secrets here; the body is judged as the API
+    # sent it and redacted where it is written (cassettes, report text).
+    return redact(exchange, settings.secret_headers, secrets_of(settings), body=False)
+
+
+def secrets_of(settings: ProbeSettings) -> list[str]:
+    """The values never to write: the listed ones and the bare token."""
     secrets = list(settings.secret_values)
     if settings.auth is not None:
-        # The bare token, wherever the server might echo it back.
         secrets.append(settings.auth[1].split(" ", 1)[-1])
-    return redact(exchange, settings.secret_headers, secrets)
+    return secrets
 
 
 def client_for(settings: ProbeSettings) -> httpx.AsyncClient:

@@ -230,15 +230,20 @@ class _ExchangeItem(pytest.Item):
     def exchange(self) -> Exchange:
         raise NotImplementedError
 
+    def secrets(self) -> list[str]:
+        """Values never to show in reports (a recorded exchange has none left)."""
+        return []
+
     def setup(self) -> None:
-        from .runner import ERROR, judge
+        from .runner import ERROR, judge, without_secrets
 
         contract = contract_of(self.config)
         cfg = _run_config(self.config)
         checks = cfg.value("checks")
         self.recorded = self.exchange()
-        self.result = judge(
-            self.recorded, contract, list(checks) if checks else None, drift=True
+        self.result = without_secrets(
+            judge(self.recorded, contract, list(checks) if checks else None, True),
+            self.secrets(),
         )
         self.user_properties.append(("status", str(self.result.status)))
         if self.result.content_type:
@@ -305,6 +310,11 @@ class LiveProbeItem(_ExchangeItem):
         sent: list[Exchange] = []
         send_all([requests[self.index]], settings, sent.append)
         return sent[0]
+
+    def secrets(self) -> list[str]:
+        from .probe import secrets_of
+
+        return secrets_of(_plan(self.config)[1])
 
 
 def _plan(config: pytest.Config) -> tuple[list[Any], Any]:

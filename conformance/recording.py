@@ -87,14 +87,19 @@ def redact(
     exchange: Exchange,
     secret_headers: Iterable[str] = (),
     secret_values: Iterable[str] = (),
+    *,
+    body: bool = True,
 ) -> Exchange:
-    """A copy with credentials replaced by `[REDACTED]` everywhere they can appear."""
+    """A copy with credentials replaced by `[REDACTED]` everywhere they can appear.
+
+    `body=False` leaves the response body as received: the checks judge what the
+    API sent, and the body is redacted when it is written (CassetteWriter).
+    """
     names = ALWAYS_SECRET | {h.lower() for h in secret_headers}
-    # Longest first, so a value containing a shorter secret is redacted whole.
-    values = sorted({v for v in secret_values if v}, key=len, reverse=True)
-    body = exchange.body
-    for value in values:
-        body = body.replace(value.encode("utf-8"), REDACTED.encode())
+    values = _longest_first(secret_values)
+    content = exchange.body
+    for value in values if body else ():
+        content = content.replace(value.encode("utf-8"), REDACTED.encode())
     error = exchange.error
     if error is not None:
         error = _scrub(error, values)
@@ -103,11 +108,21 @@ def redact(
         url=_scrub(exchange.url, values),
         request_headers=_redact_headers(exchange.request_headers, names, values),
         response_headers=_redact_headers(exchange.response_headers, names, values),
-        body=body,
+        body=content,
         error=error,
         params={k: _scrub(v, values) for k, v in exchange.params.items()},
         name=_scrub(exchange.name, values),
     )
+
+
+def _longest_first(values: Iterable[str]) -> list[str]:
+    # Longest first, so a value containing a shorter secret is redacted whole.
+    return sorted({v for v in values if v}, key=len, reverse=True)
+
+
+def scrub(text: str, secret_values: Iterable[str]) -> str:
+    """`text` with every secret value replaced by `[REDACTED]`."""
+    return _scrub(text, _longest_first(secret_values))
 
 
 def _scrub(text: str, values: list[str]) -> str:

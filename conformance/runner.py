@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from .checks import CHECKS, CheckViolation, run_checks
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, send_all
-from .recording import CassetteWriter, Exchange, load
+from .probe import ProbeRequest, ProbeSettings, secrets_of, send_all
+from .recording import CassetteWriter, Exchange, load, scrub
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -149,11 +149,12 @@ def run_live(
     """Send every request, check every answer; record cassettes if asked."""
     chosen = _chosen(checks)
     run = RunResult("live", contract.source, target)
+    secrets = secrets_of(settings)
     writer = (
         CassetteWriter(
             record,
             secret_headers=settings.secret_headers,
-            secret_values=settings.secret_values,
+            secret_values=secrets,
         )
         if record is not None
         else None
@@ -163,7 +164,9 @@ def run_live(
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        run.results.append(judge(exchange, contract, chosen, drift))
+        run.results.append(
+            without_secrets(judge(exchange, contract, chosen, drift), secrets)
+        )
         if progress is not None:
             progress(len(requests), run)
 
@@ -204,6 +207,30 @@ def run_replay(
             progress(len(exchanges), run)
     run.duration = time.perf_counter() - started
     return run
+
+
+def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
+    """The result as reports may show it: no secret value in any text."""
+    if not secrets:
+        return result
+
+    def clean(items: tuple[CheckViolation, ...]) -> tuple[CheckViolation, ...]:
+        return tuple(
+            replace(
+                item,
+                violation=replace(
+                    item.violation, message=scrub(item.violation.message, secrets)
+                ),
+            )
+            for item in items
+        )
+
+    return replace(
+        result,
+        violations=clean(result.violations),
+        warnings=clean(result.warnings),
+        error=scrub(result.error, secrets),
+    )
 
 
 def _renumbered(result: ProbeResult, index: int) -> ProbeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import qovery_server as q
@@ -135,9 +136,13 @@ def test_token_is_sent_in_the_header_the_scheme_names(seed_contract, server) -> 
     assert server.state.seen[0][2]["Authorization"] == f"Token {q.TOKEN}"
 
 
-def test_exchange_snapshot_never_holds_the_token(seed_contract, server) -> None:
+def test_exchange_snapshot_holds_the_token_only_in_the_body_the_api_sent(
+    seed_contract, server
+) -> None:
+    # The checks judge the body as sent (a redacted body would change verdicts);
+    # cassettes and reports redact it when they are written (test_runner).
     (exchange,) = _send(seed_contract, server, [q.ECHO])
-    assert q.TOKEN not in repr(exchange)
+    assert q.TOKEN not in repr(replace(exchange, body=b""))
 
 
 def test_429_is_retried_after_the_retry_after_delay(seed_contract, server) -> None:

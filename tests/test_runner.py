@@ -246,3 +246,21 @@ def test_cassettes_hold_no_token(live_and_replay) -> None:
     _, replay = live_and_replay
     folder = Path(replay.target)
     assert not any(q.TOKEN in p.read_text() for p in folder.iterdir())
+
+
+def test_a_secret_value_in_the_body_is_judged_as_sent_and_written_redacted(
+    seed_contract, server, tmp_path: Path
+) -> None:
+    # The environment id is declared secret: the live verdict sees the real uuid
+    # (a redacted "[REDACTED]" would break its format), the cassette never holds it.
+    settings = ProbeSettings(
+        timeout=2, retries=0, auth=AUTH, secret_values=(q.ENVIRONMENT_ID,)
+    )
+    requests = list(
+        plan_requests(seed_contract, [("getJob", {"jobId": q.CRON})], server.url, AUTH)
+    )
+    run = run_live(
+        seed_contract, requests, settings, target=server.url, record=tmp_path
+    )
+    assert run.results[0].outcome == PASSED
+    assert not any(q.ENVIRONMENT_ID in p.read_text() for p in tmp_path.iterdir())
