@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -479,11 +480,37 @@ def _as_float(node: ScalarNode) -> float:
     return value
 
 
+# OpenAPI recommends YAML 1.2, whose core schema reads only true/false as booleans
+# and base-10 digits as decimal: `enum: [yes, no]` and country code `NO` stay strings,
+# `010` is ten (YAML 1.1 would give booleans and an octal 8).
+_BOOLEANS_12 = {"true": True, "True": True, "TRUE": True}
+_BOOLEANS_12 |= {"false": False, "False": False, "FALSE": False}
+_DECIMAL_12 = re.compile(r"[-+]?[0-9]+")
+_OCTAL_12 = re.compile(r"0o[0-7]+")
+_HEX_12 = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def _as_bool(node: ScalarNode) -> bool | str:
+    return _BOOLEANS_12.get(node.value, node.value)
+
+
+def _as_int(node: ScalarNode) -> int | str:
+    text = node.value
+    if _DECIMAL_12.fullmatch(text):
+        return int(text, 10)
+    if _OCTAL_12.fullmatch(text):
+        return int(text[2:], 8)
+    if _HEX_12.fullmatch(text):
+        return int(text[2:], 16)
+    _CONSTRUCTOR.construct_yaml_int(node)  # `!!int abc`: refused as before
+    return text  # 1.1-only forms (0b1010, 1_000, 1:30) are strings in 1.2
+
+
 _SCALARS: dict[str, Callable[[ScalarNode], Any]] = {
     _YAML + "str": _as_text,
     _YAML + "null": _as_null,
-    _YAML + "bool": _CONSTRUCTOR.construct_yaml_bool,
-    _YAML + "int": _CONSTRUCTOR.construct_yaml_int,
+    _YAML + "bool": _as_bool,
+    _YAML + "int": _as_int,
     _YAML + "float": _as_float,
     _YAML + "timestamp": _as_text,  # keep "2024-01-01" as written, not a date
     _YAML + "binary": _as_text,  # keep the base64 text, not bytes

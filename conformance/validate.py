@@ -11,14 +11,17 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import jsonschema
+from jsonschema.exceptions import ValidationError
 
 from .compiler import DRAFT202012, CompiledSchema, SourceMap
 from .explain import Explainer, Failure, from_jsonschema, from_rs
 from .formats import Format
 from .model import ValidationResult, Violation
+from .patterns import compiled as compiled_pattern
 from .spec import Spec
 
 try:  # the fast engine is optional; the pure-Python path is complete without it
@@ -78,11 +81,7 @@ class ResponseValidator:
         if compiled is None:
             return
         self._explainer = Explainer(compiled.schema, spec, source_map, self.formats)
-        cls = (
-            jsonschema.Draft202012Validator
-            if compiled.dialect == DRAFT202012
-            else jsonschema.Draft7Validator
-        )
+        cls = _PYTHON_ENGINES[compiled.dialect == DRAFT202012]
         checker = jsonschema.FormatChecker(formats=())
         for name, fmt in self.formats.items():
             checker.checks(name)(_checker_for(fmt.check))
@@ -316,6 +315,38 @@ class ResponseValidator:
             )
             for p in drift
         ]
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """`pattern` read as ECMA-262, as jsonschema-rs reads it (see patterns.py)."""
+    if validator.is_type(instance, "string") and not compiled_pattern(pattern).search(
+        instance
+    ):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _multiple_of(validator: Any, factor: Any, instance: Any, schema: Any) -> Any:
+    """`multipleOf` in decimal: 0.07 is a multiple of 0.01 (binary floats say no)."""
+    if not validator.is_type(instance, "number"):
+        return
+    if isinstance(factor, int) and isinstance(instance, int):
+        failed = instance % factor != 0
+    else:
+        try:
+            failed = Decimal(repr(instance)) % Decimal(repr(factor)) != 0
+        except (InvalidOperation, ValueError):
+            failed = True
+    if failed:
+        yield ValidationError(f"{instance!r} is not a multiple of {factor}")
+
+
+_OVERRIDES = {"pattern": _pattern, "multipleOf": _multiple_of}
+# The pure-Python engine: jsonschema's validators with the two keywords whose Python
+# reading differs from ECMA-262 / decimal arithmetic replaced (index: is 2020-12).
+_PYTHON_ENGINES = (
+    jsonschema.validators.extend(jsonschema.Draft7Validator, _OVERRIDES),
+    jsonschema.validators.extend(jsonschema.Draft202012Validator, _OVERRIDES),
+)
 
 
 def _with_patterns(

@@ -564,3 +564,41 @@ def test_a_oneof_two_alternatives_match_is_reported_at_the_union(
     )
     result = validator.validate({"a": "x", "b": None})
     assert [(v.pointer, v.keyword) for v in result.violations] == [("", "oneOf")]
+
+
+ECMA = _openapi(r"""
+Root:
+  type: object
+  properties:
+    digits: {type: string, pattern: '^\d+$'}
+    word: {type: string, pattern: '^\w+$'}
+    end: {type: string, pattern: '^abc$'}
+    cents: {type: number, multipleOf: 0.01}
+""")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("body", "conforms"),
+    [
+        ({"digits": "123"}, True),
+        ({"digits": "١٢٣"}, False),  # \d is ASCII in ECMA-262
+        ({"word": "héllo"}, False),  # so is \w
+        ({"end": "abc\n"}, False),  # $ ends the text
+        ({"cents": 0.07}, True),  # decimal, not binary floating point
+        ({"cents": 0.075}, False),
+    ],
+    ids=[
+        "ascii-digits",
+        "arabic-digits",
+        "accented-word",
+        "final-newline",
+        "cents",
+        "half-cent",
+    ],
+)
+def test_patterns_and_multiples_read_the_same_on_both_engines(
+    write_spec: WriteSpec, engine: str, body: dict[str, Any], conforms: bool
+) -> None:
+    validator = write_spec(ECMA).response_validator("getX", 200, engine=engine)
+    assert validator.validate(body).conforms is conforms

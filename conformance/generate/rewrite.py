@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..patterns import ecma_to_python
 
 if TYPE_CHECKING:
     from ..compiler import SourceMap
@@ -96,7 +97,7 @@ class _Rewriter:
                 extra = self._node(value, refs)
                 out[key] = False if extra is _STOP else extra
             elif key == "pattern" and isinstance(value, str):
-                out[key] = _ascii_classes(value)
+                out[key] = ecma_to_python(value)
             elif key == "format":
                 if value in self.aliases:
                     out[key] = self.aliases[value]
@@ -171,33 +172,6 @@ class _Rewriter:
         if not branches:
             return _STOP if not force else False
         return branches[0] if len(branches) == 1 else {"anyOf": branches}
-
-
-_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
-
-
-def _ascii_classes(pattern: str) -> str:
-    """`\\d`/`\\w` as ASCII ranges: Python's regex (and hypothesis) read them as
-    Unicode, ECMA-262 (jsonschema-rs) as ASCII; drawing ASCII satisfies both."""
-    out, i, in_class = [], 0, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            if nxt in _CLASSES:
-                ranges = _CLASSES[nxt]
-                out.append(ranges if in_class else f"[{ranges}]")
-            else:
-                out.append(char + nxt)
-            i += 2
-            continue
-        if char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        out.append(char)
-        i += 1
-    return "".join(out)
 
 
 def _exclusive(alternatives: list[Any]) -> list[Any]:
