@@ -116,6 +116,10 @@ def main(
     except RecursionError:
         print("error: input nests too deeply to process", file=err)
         return 2
+    except OSError as exc:  # a report or output file that cannot be written
+        where = exc.filename or "a file"
+        print(f"error: cannot write or read {where}: {exc.strerror or exc}", file=err)
+        return 2
     except MemoryError:
         print("error: out of memory while processing the input", file=err)
         return 2

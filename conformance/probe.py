@@ -19,7 +19,7 @@ import email.utils
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -107,9 +107,19 @@ def plan_requests(
 ) -> Iterator[ProbeRequest]:
     """Requests for (operationId, params) pairs; bad parameters raise UsageError."""
     base = check_base_url(base_url)
+    seen: dict[str, int] = {}
     for index, (op_id, params) in enumerate(probes):
         op = contract.operation(op_id)
-        yield _request(op, index, dict(params), base, auth)
+        request = _request(op, index, dict(params), base, auth)
+        name = unique_name(request.name, seen)
+        yield request if name == request.name else replace(request, name=name)
+
+
+def unique_name(name: str, seen: dict[str, int]) -> str:
+    """`name`, or `name#2`, `name#3`… when it came before: report test cases (and
+    pytest node ids) must be unique, or CI reporters merge them."""
+    seen[name] = seen.get(name, 0) + 1
+    return name if seen[name] == 1 else f"{name}#{seen[name]}"
 
 
 def _request(

@@ -181,10 +181,11 @@ def pytest_collection_modifyitems(
 
 def _unique(names: Iterator[str]) -> Iterator[str]:
     """Names made unique (`getJob[jobId=A]#2`): a node id may appear only once."""
+    from .probe import unique_name
+
     seen: dict[str, int] = {}
     for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        yield name if seen[name] == 1 else f"{name}#{seen[name]}"
+        yield unique_name(name, seen)
 
 
 class CassetteFile(pytest.File):

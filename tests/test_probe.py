@@ -247,3 +247,13 @@ def test_memory_does_not_grow_with_the_number_of_probes(seed_contract, server) -
     large = min(peak(160) for _ in range(3))
     # 8x the probes: kept bodies would show as ~1.8x; a flat run stays near 1.25x.
     assert large < small * 1.5
+
+
+def test_the_same_probe_twice_gets_two_test_case_names(seed_contract) -> None:
+    # CI reporters merge test cases of one name: the second is numbered.
+    probes = [("getJob", {"jobId": q.CRON})] * 2
+    requests = plan_requests(seed_contract, probes, "http://127.0.0.1:9", None)
+    assert [r.name for r in requests] == [
+        f"getJob[jobId={q.CRON}]",
+        f"getJob[jobId={q.CRON}]#2",
+    ]

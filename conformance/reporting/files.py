@@ -20,14 +20,17 @@ _NEW_FILE_MODE = 0o644
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` as UTF-8 to `path` so readers never see a half-written file."""
     target = Path(os.fspath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _NEW_FILE_MODE
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _NEW_FILE_MODE
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:  # name the report, not its temporary sibling
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         # newline="" writes the text byte for byte: no "\n" → "\r\n" on Windows.
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
