@@ -23,8 +23,10 @@ value (the API token, listed values) in the URL, any header or the body.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -193,10 +195,12 @@ def from_json(line: Mapping[str, Any], where: str = "cassette") -> Exchange:
         status = body = None
         headers: Headers = ()
         if response is not None:
-            status = int(response["status"])
+            status = response["status"]
+            if type(status) is not int or not 100 <= status <= 599:
+                raise ValueError(f"status must be an HTTP status code, not {status!r}")
             headers = _headers(response.get("headers", []))
             if "body_base64" in response:
-                body = base64.b64decode(response["body_base64"])
+                body = base64.b64decode(response["body_base64"], validate=True)
             else:
                 body = str(response.get("body", "")).encode("utf-8")
         return Exchange(
@@ -210,14 +214,21 @@ def from_json(line: Mapping[str, Any], where: str = "cassette") -> Exchange:
             status=status,
             response_headers=headers,
             body=body or b"",
-            elapsed=float(line.get("elapsed", 0.0)),
+            elapsed=_seconds(line.get("elapsed", 0.0)),
             attempts=int(line.get("attempts", 1)),
             error=line.get("error"),
             extra=dict(line.get("extra") or {}),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
         detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
         raise UsageError(f"{where}: not a cassette line: {detail}") from None
+
+
+def _seconds(value: Any) -> float:
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"elapsed must be a number of seconds, not {value!r}")
+    return seconds
 
 
 def _pairs(headers: Headers) -> list[list[str]]:

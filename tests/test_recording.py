@@ -155,3 +155,27 @@ def test_a_bad_cassette_is_a_usage_error_naming_the_line(
 def test_nothing_to_replay_is_a_usage_error(tmp_path: Path, make, message) -> None:
     with pytest.raises(UsageError, match=message):
         list(load(make(tmp_path)))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda line: line["response"].update(status=True), "status must be"),
+        (lambda line: line.update(elapsed="NaN"), "elapsed must be"),
+        (
+            lambda line: line["response"].update(body_base64="not base64!"),
+            "not a cassette line",
+        ),
+        (lambda line: line.update(params=[1]), "not a cassette line"),
+    ],
+    ids=["status-a-boolean", "elapsed-nan", "bad-base64", "params-a-list"],
+)
+def test_a_hand_edited_cassette_line_of_the_wrong_shape_is_refused(
+    change, message: str
+) -> None:
+    line = json.loads(json.dumps(to_json(_exchange())))
+    line["response"].pop("body", None)
+    line["response"].setdefault("body_base64", "")
+    change(line)
+    with pytest.raises(UsageError, match=message):
+        from_json(line, "tape.jsonl:1")
