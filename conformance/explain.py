@@ -431,8 +431,16 @@ def _rule_key(v: Violation) -> tuple[str, str, str, str]:
     return (v.pointer, v.keyword, v.message, v.spec_pointer)
 
 
-def _order(v: Violation) -> tuple[str, str, str, str, str]:
-    return (v.pointer, v.keyword, v.message, v.branch, v.spec_pointer)
+def pointer_order(pointer: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key: document order for array indexes (`/2` before `/10`)."""
+    return tuple(
+        (0, int(token), "") if token.isdigit() else (1, 0, token)
+        for token in pointer.split("/")[1:]
+    )
+
+
+def _order(v: Violation) -> tuple[Any, ...]:
+    return (pointer_order(v.pointer), v.keyword, v.message, v.branch, v.spec_pointer)
 
 
 def _json_type(value: Any) -> str:

@@ -18,7 +18,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from .compiler import DRAFT202012, CompiledSchema, SourceMap
-from .explain import Explainer, Failure, from_jsonschema, from_rs
+from .explain import Explainer, Failure, from_jsonschema, from_rs, pointer_order
 from .formats import Format
 from .model import ValidationResult, Violation
 from .patterns import compiled as compiled_pattern
@@ -385,5 +385,5 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _pointer_key(pointer: str) -> tuple[int, str]:
-    return (pointer.count("/"), pointer)
+def _pointer_key(pointer: str) -> tuple[int, Any]:
+    return (pointer.count("/"), pointer_order(pointer))
