@@ -2,10 +2,7 @@
 
 Dict in, dict out, no I/O beyond asking `Spec` for nodes. OpenAPI semantics made exact:
 
-- `discriminator` becomes dispatch: a guard (the property is required and one of the
-  mapping keys) plus one `if {property: const key} then {$ref target}` per key, so a
-  payload is checked against the mapped schema only (a plain `oneOf` rejects every CRON
-  job of the seed, which is valid under both branches);
+- `discriminator` becomes dispatch to the mapped schema only (discriminator.py);
 - `nullable` adds "null" to `type`/`enum`, or wraps a `$ref`/composition in
   `anyOf [null, …]`; `writeOnly` members leave `required` and must be absent;
 - boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers; int32/int64 become
@@ -22,7 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .source import pointer_join, pointer_parts
+from .discriminator import (
+    Dispatch,
+    Guard,
+    compile_discriminator,
+    is_inheritance_base,
+)
+from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
@@ -86,28 +89,6 @@ _31_COPY = (
     "exclusiveMaximum",
     "format",
 )
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    """One `if {prop: key} then target` arm of a compiled discriminator."""
-
-    prop: str
-    key: str
-    target: str  # schema name, e.g. "CronJobResponse"
-
-    @property
-    def label(self) -> str:
-        return f"{self.prop}={self.key} → {self.target}"
-
-
-@dataclass(frozen=True)
-class Guard:
-    """The compiled check that the discriminator property is present and mapped."""
-
-    prop: str
-    keys: tuple[str, ...]
-    location: Location  # the discriminator object in the spec
 
 
 @dataclass
@@ -304,7 +285,7 @@ class Compiler:
             out["allOf"] = [*out.get("allOf", []), *beside]
         disc = node.get("discriminator")
         if isinstance(disc, dict) and not base:
-            self._discriminator(node, out, loc, disc)
+            compile_discriminator(self, node, out, loc, disc)
         return self._nullable(node, out, loc)
 
     def _subschema(
@@ -320,7 +301,7 @@ class Compiler:
             # discriminator dispatch (which would point back at the child).
             target = self.spec.ref_target(node["$ref"], pointer_loc(loc, "$ref"))
             parent = self.spec.node(target)
-            if _is_inheritance_base(parent):
+            if is_inheritance_base(parent):
                 return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
         return self._schema(loc, write_only=write_only)
 
@@ -511,145 +492,6 @@ class Compiler:
         self.map.nullable_wrappers[id(wrapper)] = n_loc
         return wrapper
 
-    # -- discriminator ----------------------------------------------------------------
-
-    def _discriminator(
-        self,
-        node: dict[str, Any],
-        out: dict[str, Any],
-        loc: Location,
-        disc: dict[str, Any],
-    ) -> None:
-        d_loc = pointer_loc(loc, "discriminator")
-        prop = disc.get("propertyName")
-        if not isinstance(prop, str):
-            raise self.spec.error(d_loc, "discriminator needs a string propertyName")
-        union_kw = next(
-            (k for k in ("oneOf", "anyOf") if isinstance(node.get(k), list)), None
-        )
-        arms = self._mapping(node, loc, d_loc, disc, union_kw)
-        if not arms:
-            return
-        keys = tuple(arms)
-        guard: dict[str, Any] = {
-            "type": "object",
-            "required": [prop],
-            "properties": {prop: {"enum": list(keys)}},
-        }
-        self._note(guard, d_loc)
-        self._note(guard["properties"][prop], d_loc)
-        info = Guard(prop, keys, d_loc)
-        self.map.guards[id(guard)] = info
-        self.map.guards[id(guard["properties"][prop])] = info
-        dispatch: list[Any] = [guard]
-        for key, (target_name, then) in arms.items():
-            # `type` keeps a non-object from taking every arm (required/properties
-            # pass vacuously on non-objects); the guard reports it once.
-            cond = {
-                "type": "object",
-                "properties": {prop: {"const": key}},
-                "required": [prop],
-            }
-            arm = {"if": cond, "then": then}
-            self._note(arm, d_loc)
-            self.map.dispatch[id(arm)] = Dispatch(prop, key, target_name)
-            dispatch.append(arm)
-        if union_kw is not None:
-            del out[union_kw]  # dispatch replaces the union
-        out["allOf"] = [*out.get("allOf", []), *dispatch]
-
-    def _mapping(
-        self,
-        node: dict[str, Any],
-        loc: Location,
-        d_loc: Location,
-        disc: dict[str, Any],
-        union_kw: str | None,
-    ) -> dict[str, tuple[str, Any]]:
-        """Mapping key → (schema name, compiled `then`): explicit keys, then implicit
-        schema names for the candidates no explicit key maps to."""
-        targets: dict[str, tuple[Location, Location]] = {}  # key → (target, where)
-        for key, value in (disc.get("mapping") or {}).items():
-            m_loc = pointer_loc(d_loc, "mapping", key)
-            if isinstance(value, dict) and isinstance(value.get("$ref"), str):
-                self.spec.warn(
-                    m_loc,
-                    "normalised-mapping-ref",
-                    "mapping value written as {$ref: …}; OpenAPI requires a "
-                    "plain string, read as " + repr(value["$ref"]),
-                )
-                value = value["$ref"]
-            if not isinstance(value, str):
-                raise self.spec.error(
-                    m_loc, f"mapping value must be a string, found {value!r}"
-                )
-            if "#" not in value and "/" not in value and not _is_file_name(value):
-                value = f"#/components/schemas/{value}"  # a bare schema name
-            targets[str(key)] = (self.spec.ref_target(value, m_loc), m_loc)
-        candidates: list[tuple[Location, Location]] = []
-        if union_kw is not None:
-            items = node[union_kw]
-            for i, item in enumerate(items):
-                if isinstance(item, dict) and "$ref" in item:
-                    where = pointer_loc(loc, union_kw, i, "$ref")
-                    candidates.append(
-                        (self.spec.ref_target(item["$ref"], where), where)
-                    )
-            if len(candidates) < len(items) and not targets:
-                self.spec.warn(
-                    d_loc,
-                    "discriminator-inline-branches",
-                    "discriminator over inline schemas without a mapping "
-                    "cannot dispatch; validated as a plain " + union_kw,
-                )
-                return {}
-        else:
-            candidates = [(child, child) for child in self._children_of(loc)]
-            candidates.append((loc, loc))
-        mapped = {target for target, _ in targets.values()}
-        for target, where in candidates:
-            if target not in mapped:
-                targets.setdefault(pointer_parts(target.pointer)[-1], (target, where))
-        arms: dict[str, tuple[str, Any]] = {}
-        for key, (target, where) in targets.items():
-            name = pointer_parts(target.pointer)[-1]
-            if union_kw is None and target == loc:
-                then: Any = {}  # the base itself: its own keywords already apply
-            else:
-                then = self._ref_to(target, where)
-            arms[key] = (name, then)
-        return arms
-
-    def _children_of(self, parent: Location) -> list[Location]:
-        """Component schemas that include `parent` through `allOf` (inheritance)."""
-        if self._children is None:
-            self._children = {}
-            root = Location(self.spec.root.uri, "/components/schemas")
-            components = self.spec.root.data.get("components")
-            schemas = components.get("schemas") if isinstance(components, dict) else {}
-            schemas = schemas if isinstance(schemas, dict) else {}
-            for name, schema in schemas.items():
-                if not isinstance(schema, dict):
-                    continue
-                child = pointer_loc(root, name)
-                for i, item in enumerate(schema.get("allOf") or []):
-                    if isinstance(item, dict) and "$ref" in item:
-                        try:
-                            target = self.spec.ref_target(
-                                item["$ref"], pointer_loc(child, "allOf", i, "$ref")
-                            )
-                        except Exception:  # noqa: BLE001 - dangling refs surface elsewhere
-                            continue
-                        self._children.setdefault(target, []).append(child)
-        found: list[Location] = []
-        todo = list(self._children.get(parent, []))
-        while todo:  # grandchildren inherit the discriminator too
-            child = todo.pop(0)
-            if child != parent and child not in found:
-                found.append(child)
-                todo.extend(self._children.get(child, []))
-        return found
-
     # -- bookkeeping ------------------------------------------------------------------
 
     def _note(self, node: Any, loc: Location) -> None:
@@ -660,19 +502,6 @@ class Compiler:
         for table in (self.map.int_formats,):
             if id(src) in table:
                 table[id(dst)] = table[id(src)]
-
-
-def _is_file_name(value: str) -> bool:
-    return value.lower().endswith((".yaml", ".yml", ".json"))
-
-
-def _is_inheritance_base(node: Any) -> bool:
-    return (
-        isinstance(node, dict)
-        and isinstance(node.get("discriminator"), dict)
-        and not isinstance(node.get("oneOf"), list)
-        and not isinstance(node.get("anyOf"), list)
-    )
 
 
 def _tighten(
@@ -691,7 +520,3 @@ def _tighten(
 def _admits_numbers(type_: Any) -> bool:
     types = type_ if isinstance(type_, list) else [type_]
     return type_ is None or "integer" in types or "number" in types
-
-
-def location_pointer(loc: Location, *parts: str | int) -> str:
-    return pointer_join(loc.pointer, *parts)
