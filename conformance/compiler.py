@@ -144,16 +144,15 @@ class Compiler:
         self._def_refs: dict[str, set[str]] = {}
         self._taken: set[str] = set()
         self._pending: list[tuple[str, Location, bool]] = []
-        self._current: str | None = None
+        self._ref_sink: set[str] = (
+            set()
+        )  # the definitions the schema being compiled uses
         self._children: dict[Location, list[Location]] | None = None
-        self.formats_seen: dict[str, list[Location]] = {}
-        self.nullable_without_type: list[Location] = []
 
     # -- public -------------------------------------------------------------------
 
     def compile(self, loc: Location) -> CompiledSchema:
         """The JSON Schema document for the schema at `loc` (a response body schema)."""
-        self._current = None
         root_refs: set[str] = set()
         self._ref_sink = root_refs
         try:
@@ -174,9 +173,6 @@ class Compiler:
                 self._note(doc, self.map.origin[id(body)])
             self._copy_marks(body, doc)
         return CompiledSchema(doc, loc, self.dialect)
-
-    def origin(self, node: Any) -> Location | None:
-        return self.map.origin.get(id(node))
 
     # -- definitions --------------------------------------------------------------
 
@@ -350,7 +346,6 @@ class Compiler:
                 f"format {fmt!r} read as {fmt.lower()!r} (formats are lower case)",
             )
             fmt = fmt.lower()
-        self.formats_seen.setdefault(fmt, []).append(f_loc)
         if fmt in INT_BOUNDS:
             if fmt not in self.int_bounds:
                 return  # switched off: an annotation
@@ -467,10 +462,8 @@ class Compiler:
         if self.is_31 or node.get("nullable") is not True:
             return out
         n_loc = pointer_loc(loc, "nullable")
-        if "type" not in node:
-            self.nullable_without_type.append(n_loc)
-            if self.nullable == "strict":  # OpenAPI 3.0.3: no effect without `type`
-                return out
+        if "type" not in node and self.nullable == "strict":
+            return out  # OpenAPI 3.0.3: no effect without `type`
         composed = "$ref" in out or any(k in out for k in _SUBSCHEMA_LISTS)
         if not composed and "type" in out:
             types = out["type"] if isinstance(out["type"], list) else [out["type"]]

@@ -285,27 +285,16 @@ async def _send_one(
         elapsed = time.perf_counter() - started
         if response.status_code in RETRY_STATUSES and attempt < attempts:
             wait = retry_after(response.headers.get("retry-after"))
-            if wait is not None and wait > settings.max_retry_after:
-                notes.append(
-                    f"attempt {attempt}: {response.status_code}, Retry-After {wait:g}s "
-                    f"exceeds {settings.max_retry_after:g}s"
+            if wait is None or wait <= settings.max_retry_after:
+                notes.append(f"attempt {attempt}: status {response.status_code}")
+                await asyncio.sleep(
+                    wait if wait is not None else _backoff(settings, attempt)
                 )
-                return _snapshot(
-                    request,
-                    settings,
-                    sent_headers,
-                    response,
-                    elapsed,
-                    attempt,
-                    notes=notes,
-                    exhausted=True,
-                )
-            notes.append(f"attempt {attempt}: status {response.status_code}")
-            await asyncio.sleep(
-                wait if wait is not None else _backoff(settings, attempt)
+                continue
+            notes.append(
+                f"attempt {attempt}: {response.status_code}, Retry-After {wait:g}s "
+                f"exceeds {settings.max_retry_after:g}s"
             )
-            continue
-        exhausted = response.status_code in RETRY_STATUSES
         return _snapshot(
             request,
             settings,
@@ -314,7 +303,7 @@ async def _send_one(
             elapsed,
             attempt,
             notes=notes,
-            exhausted=exhausted,
+            exhausted=response.status_code in RETRY_STATUSES,
         )
     raise AssertionError("unreachable: the loop returns on its last attempt")
 
