@@ -18,12 +18,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .checks import CHECKS, CheckViolation, run_checks
+from .coverage import Tracker
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, secrets_of, send_all
-from .recording import CassetteWriter, Exchange, load, scrub
+from .probe import ProbeRequest, ProbeSettings, probe_name, secrets_of, send_all
+from .probe import unique_name as _unique_name
+from .recording import CassetteWriter, Exchange, redact, scrub
+from .routes import Router
+from .traffic import load_traffic
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -51,6 +55,18 @@ class ProbeResult:
     error: str = ""
     branch: str = ""
     retries: tuple[str, ...] = ()
+    excerpt: str = ""  # the start of a failing body, redacted, for the HTML report
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A replayed request no documented operation matches: counted, listed apart."""
+
+    method: str
+    url: str
+    status: int | None
+    reason: str  # "no path template of the spec matches /v2/health"
+    source: str = ""  # "traffic.har (log.entries[4])"
 
 
 @dataclass
@@ -65,13 +81,16 @@ class RunResult:
     )
     duration: float = 0.0
     results: list[ProbeResult] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    unmatched_fail: bool = False  # `--unmatched fail`: an unmatched request fails
+    coverage: dict[str, Any] | None = None  # coverage.Tracker.to_json()
 
     def count(self, outcome: str) -> int:
         return sum(r.outcome == outcome for r in self.results)
 
     @property
     def exit_code(self) -> int:
-        if self.count(FAILED):
+        if self.count(FAILED) or (self.unmatched_fail and self.unmatched):
             return 1
         if self.count(ERROR):
             return 3
@@ -119,6 +138,7 @@ def judge(
         error=error,
         branch=branch,
         retries=tuple(exchange.extra.get("retries", ())),
+        excerpt=_excerpt(exchange.body) if failures else "",
     )
 
 
@@ -150,6 +170,7 @@ def run_live(
     chosen = _chosen(checks)
     run = RunResult("live", contract.source, target)
     secrets = secrets_of(settings)
+    tracker = Tracker(contract)
     writer = (
         CassetteWriter(
             record,
@@ -167,6 +188,7 @@ def run_live(
         run.results.append(
             without_secrets(judge(exchange, contract, chosen, drift), secrets)
         )
+        tracker.observe(exchange, contract.operation(exchange.operation_id))
         if progress is not None:
             progress(len(requests), run)
 
@@ -180,6 +202,7 @@ def run_live(
         writer.close()
     run.duration = time.perf_counter() - started
     run.results.sort(key=lambda r: r.index)
+    run.coverage = tracker.to_json()
     return run
 
 
@@ -190,23 +213,91 @@ def run_replay(
     checks: Iterable[str] | None = None,
     drift: bool = True,
     progress: Progress | None = None,
+    base_url: str | None = None,
+    unmatched_fail: bool = False,
 ) -> RunResult:
-    """The same checks on recorded exchanges, offline."""
+    """The same checks on recorded exchanges, offline.
+
+    `location` is a folder (searched recursively) or one file: our cassettes, HAR
+    files, vcrpy cassettes. Foreign exchanges get their operation by route matching
+    (`base_url` narrows them to one host and gives the base path); a request no
+    operation matches is listed in `RunResult.unmatched`, never judged.
+    """
     chosen = _chosen(checks)
-    run = RunResult("replay", contract.source, str(location))
+    run = RunResult(
+        "replay", contract.source, str(location), unmatched_fail=unmatched_fail
+    )
     started = time.perf_counter()
-    exchanges = list(load(location))
-    if not exchanges:  # an empty recording proves nothing: never a green run
+    loaded = load_traffic(location, base_url)
+    if not loaded:  # an empty recording proves nothing: never a green run
         raise UsageError(f"{location}: the cassettes hold no exchange to replay")
+    exchanges = _routed(contract, loaded, base_url, run.unmatched)
+    tracker = Tracker(contract)
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
         run.results.append(
             _renumbered(judge(exchange, contract, chosen, drift), number)
         )
+        tracker.observe(exchange, contract.operation(exchange.operation_id))
         if progress is not None:
             progress(len(exchanges), run)
     run.duration = time.perf_counter() - started
+    run.coverage = tracker.to_json()
     return run
+
+
+def _routed(
+    contract: Contract,
+    exchanges: list[Exchange],
+    base_url: str | None,
+    unmatched: list[Unmatched],
+) -> list[Exchange]:
+    """Our cassettes as they are; foreign exchanges named by their matched route."""
+    router: Router | None = None
+    seen: dict[str, int] = {}
+    out = []
+    for exchange in exchanges:
+        if exchange.operation_id:
+            out.append(exchange)
+            continue
+        if router is None:
+            router = Router.for_spec(contract.spec, base_url)
+        exchange = _cleaned(exchange)
+        found = router.match(exchange.method, exchange.url)
+        if found is None:
+            unmatched.append(
+                Unmatched(
+                    exchange.method,
+                    exchange.url,
+                    exchange.status,
+                    router.why_unmatched(exchange.method, exchange.url),
+                    str(exchange.extra.get("source", "")),
+                )
+            )
+            continue
+        op_id = found.operation.operation_id
+        name = _unique_name(probe_name(op_id, found.params), seen)
+        out.append(
+            replace(exchange, operation_id=op_id, params=dict(found.params), name=name)
+        )
+    return out
+
+
+# -- redaction: one place for this module (switch to redact.py when it lands) ----------
+
+MAX_EXCERPT = 400  # characters of a failing body kept for the HTML report
+
+
+def _cleaned(exchange: Exchange) -> Exchange:
+    """A foreign exchange as reports may show it: credentials in headers redacted."""
+    return redact(exchange, body=False)
+
+
+def _excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
+    """The start of a body on one line, secret values redacted."""
+    text = " ".join(body[: MAX_EXCERPT * 4].decode("utf-8", "replace").split())
+    text = scrub(text, secrets)
+    return text if len(text) <= MAX_EXCERPT else text[:MAX_EXCERPT] + "…"
 
 
 def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
@@ -230,6 +321,7 @@ def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
         violations=clean(result.violations),
         warnings=clean(result.warnings),
         error=scrub(result.error, secrets),
+        excerpt=scrub(result.excerpt, secrets),
     )
 
 

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.reporting import junit, summary
+from conformance.reporting import html, junit, summary
+from conformance.reporting.coverage_md import unmatched_to_json
 from conformance.reporting.files import write_atomic
 from conformance.reporting.text import violation as violation_text
 
@@ -55,6 +56,7 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
             "errors": run.count("error"),
             "violations": sum(len(r.violations) for r in run.results),
             "drift": sum(len(r.warnings) for r in run.results),
+            "unmatched": len(run.unmatched),
         },
         "probes": [
             {
@@ -74,9 +76,13 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
                 "checks": _checks(r, names),
                 "violations": [v.as_dict() for v in r.violations],
                 "drift": [v.violation.pointer for v in r.warnings],
+                **({"excerpt": r.excerpt} if r.excerpt else {}),
             }
             for r in run.results
         ],
+        "unmatched": unmatched_to_json(run),
+        "unmatched_fails": run.unmatched_fail,
+        "coverage": run.coverage,
     }
 
 
@@ -126,6 +132,16 @@ def suites(run: RunResult) -> list[junit.TestSuite]:
     by_op: dict[str, list[junit.TestCase]] = {}
     for result in run.results:
         by_op.setdefault(result.operation_id, []).append(_case(result))
+    if run.unmatched_fail:  # `--unmatched fail`: each unmatched request fails
+        by_op["unmatched"] = [
+            junit.TestCase(
+                name=f"{u.method} {u.url}",
+                classname="conformance.unmatched",
+                time=0.0,
+                failure=junit.Outcome(u.reason, u.source, "unmatched"),
+            )
+            for u in run.unmatched
+        ]
     return [
         junit.TestSuite(
             name=op,
@@ -145,17 +161,17 @@ def write_reports(
     json_path: str | os.PathLike[str] | None = None,
     check_names: list[str] | None = None,
 ) -> dict[str, Path]:
-    """Write junit.xml, results.json and summary.md; return where each went."""
+    """Write junit.xml, results.json, summary.md and report.html; say where."""
     folder = Path(report_dir)
     paths = {
         "junit": Path(junit_path) if junit_path else folder / "junit.xml",
         "json": Path(json_path) if json_path else folder / "results.json",
         "summary": folder / "summary.md",
+        "html": folder / "report.html",
     }
     junit.write(paths["junit"], suites(run))
-    write_atomic(
-        paths["json"],
-        json.dumps(to_json(run, check_names), indent=2, ensure_ascii=False) + "\n",
-    )
+    data = to_json(run, check_names)
+    write_atomic(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     write_atomic(paths["summary"], summary.markdown(run))
+    write_atomic(paths["html"], html.render(data))
     return paths
