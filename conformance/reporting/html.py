@@ -17,7 +17,8 @@ from typing import Any
 from conformance.coverage import BODY_KINDS, not_exercised
 
 MAX_PASSED_ROWS = 200
-MAX_NOT_EXERCISED = 40
+SHOWN_NOT_EXERCISED = 12  # the list opens with these; the rest is folded
+MAX_NOT_EXERCISED = 500
 
 _CSS = """
 :root{--fg:#1d232b;--muted:#5c6773;--line:#d9dee4;--bg:#f6f8fa;--card:#fff;
@@ -34,7 +35,7 @@ h3{font-size:15px;margin:18px 0 8px}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 font-size:13px}
 .meta{color:var(--muted);margin:0 0 16px;overflow-wrap:anywhere}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(104px,1fr));
 gap:10px;margin:16px 0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;
 padding:10px 14px}
@@ -56,7 +57,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);
 vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);
 background:var(--bg)}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right;white-space:nowrap;width:1%}
 td.ptr{overflow-wrap:anywhere;min-width:8em}
 .rule{display:inline-block;background:#eef1f6;border-radius:4px;padding:0 6px}
 pre.excerpt{background:#0f1720;color:#e6edf3;padding:10px 12px;border-radius:6px;
@@ -72,7 +73,7 @@ var(--line);white-space:nowrap}
 padding:12px 16px;margin:0 0 14px}
 .op h3{margin:0 0 8px}
 .kind{margin:10px 0 4px;font-weight:600;font-size:13px;color:var(--muted)}
-.matrix td:first-child{overflow-wrap:anywhere}
+.matrix td:first-child{overflow-wrap:anywhere;width:36%}
 .bar{height:10px;border-radius:5px;background:var(--zero);overflow:hidden;
 margin:6px 0 4px;max-width:480px}
 .bar i{display:block;height:100%;background:var(--ok)}
@@ -84,7 +85,9 @@ ul.missing li{overflow-wrap:anywhere}
  main{padding:14px 10px 32px}
  table.stack thead{display:none}
  table.stack tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
- table.stack td{display:block;border:0;padding:2px 4px}
+ table.stack td{display:block;border:0;padding:2px 4px;text-align:left}
+ table.stack td.num{text-align:left}
+ .matrix td:first-child{width:auto;font-weight:600}
  table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);
  font-size:12px}
  .card b{font-size:20px}
@@ -148,9 +151,16 @@ def _head(data: dict[str, Any]) -> str:
         f"<header><h1>{_e(what)} <code>{_e(data.get('target'))}</code>"
         f'<span class="verdict {cls}">{_e(verdict)}</span></h1>'
         f'<p class="meta">spec <code>{_e(data.get("spec"))}</code> · started '
-        f"{_e(data.get('started'))} · {_e(data.get('duration'))} s · exit code "
+        f"{_e(data.get('started'))} · {_seconds(data.get('duration'))} · exit code "
         f'{_e(code)}</p><section class="cards">{tiles}</section></header>'
     )
+
+
+def _seconds(value: object) -> str:
+    try:
+        return f"{float(value):.2f} s"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
 
 
 def _request_line(p: dict[str, Any]) -> str:
@@ -292,13 +302,19 @@ def _coverage(cov: dict[str, Any] | None) -> str:
     ]
     missing = not_exercised(cov)
     if missing:
-        items = "".join(f"<li>{_e(m)}</li>" for m in missing[:MAX_NOT_EXERCISED])
-        more = len(missing) - MAX_NOT_EXERCISED
-        tail = f"<li>… {more} more (results.json)</li>" if more > 0 else ""
+        first, rest = missing[:SHOWN_NOT_EXERCISED], missing[SHOWN_NOT_EXERCISED:]
+        items = "".join(f"<li>{_e(m)}</li>" for m in first)
         out.append(
-            f"<h3>Not exercised ({len(missing)})</h3>"
-            f'<ul class="missing">{items}{tail}</ul>'
+            f'<h3>Not exercised ({len(missing)})</h3><ul class="missing">{items}</ul>'
         )
+        if rest:
+            more = "".join(f"<li>{_e(m)}</li>" for m in rest[:MAX_NOT_EXERCISED])
+            cut = len(rest) - MAX_NOT_EXERCISED
+            tail = f"<li>… {cut} more (results.json)</li>" if cut > 0 else ""
+            out.append(
+                f"<details><summary>{len(rest)} more</summary>"
+                f'<ul class="missing">{more}{tail}</ul></details>'
+            )
     for op_id, entry in cov.get("operations", {}).items():
         out.append(_operation(op_id, entry))
     return "".join(out) + "</section>"
