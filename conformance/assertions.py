@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from .contract import Contract
 from .errors import ConfigError, UsageError
 from .recording import Exchange
 from .reporting import text
+from .routes import Router
 from .spec import Operation, Spec
 
 if TYPE_CHECKING:
@@ -139,6 +141,34 @@ def pick_operation(contract: Contract, operation: str | None) -> Operation:
     )
 
 
+_ROUTERS: weakref.WeakKeyDictionary[Contract, Router] = weakref.WeakKeyDictionary()
+
+
+def routed_operation(contract: Contract, response: Any) -> Operation:
+    """The operation the response's request was sent to (method + URL).
+
+    No request on the response: the UsageError of `pick_operation`. A request that
+    matches no documented operation: a `ContractFailure` saying why.
+    """
+    __tracebackhide__ = True
+    exchange = exchange_of(response, "")
+    if not exchange.method or not exchange.url:
+        return pick_operation(contract, None)
+    router = _ROUTERS.get(contract)
+    if router is None:
+        router = _ROUTERS[contract] = Router.for_spec(contract.spec)
+    found = router.match(exchange.method, exchange.url)
+    if found is None:
+        why = router.why_unmatched(exchange.method, exchange.url)
+        raise ContractFailure(
+            f"{exchange.method} {exchange.url} matches no operation of "
+            f"{contract.source}: {why} (pass operation=... if the spec's paths "
+            "are served under another base path)",
+            (),
+        )
+    return found.operation
+
+
 def check_response(
     contract: Contract,
     response: Any,
@@ -146,8 +176,15 @@ def check_response(
     status: int | str | None = None,
     checks: Iterable[str] | None = None,
 ) -> Verdict:
-    """The checks of checks.py (status, content type, body) on one response."""
-    op = pick_operation(contract, operation)
+    """The checks of checks.py (status, content type, body) on one response.
+
+    Without `operation=`, a spec of several operations is matched by the method
+    and URL of the response's request (routes.py).
+    """
+    if operation is None and len(contract.operations) != 1:
+        op = routed_operation(contract, response)
+    else:
+        op = pick_operation(contract, operation)
     if status is not None:
         status_matches(0, status)  # a malformed `status=` is a usage error up front
     exchange = exchange_of(response, op.operation_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conformance.routes import Router
@@ -148,3 +150,16 @@ def test_an_unmatched_request_says_why(
         None,
         True,
     )
+
+
+def test_every_operation_of_the_full_qovery_spec_routes_to_itself(
+    full_contract,  # noqa: ANN001
+) -> None:
+    router = Router.for_spec(full_contract.spec)
+    strays = []
+    for op in full_contract.operations.values():
+        url = "https://api.qovery.com" + re.sub(r"\{[^}]+\}", "v-1", op.path)
+        found = router.match(op.method, url)
+        if found is None or found.operation is not op:
+            strays.append(op.operation_id)
+    assert (len(full_contract.operations) > 500, strays) == (True, [])
