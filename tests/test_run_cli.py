@@ -136,6 +136,7 @@ def test_reports_are_written_to_reports_by_default(project: Path) -> None:
     cli("run", "staging")
     assert sorted(p.name for p in (project / "reports").iterdir()) == [
         "junit.xml",
+        "report.html",
         "results.json",
         "summary.md",
     ]
