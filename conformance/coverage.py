@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .spec import is_json_media_type, media_type_matches
@@ -54,6 +55,9 @@ class BodyModel:
         self.branches: dict[str, int] = {}
         self._discriminators: set[str] = set()  # their values count as branches
         self.reached: dict[str, int] = {}  # place → bodies that had a value there
+        self._places: dict[int, _Place] = {}
+        self._alls: dict[tuple[int, ...], dict[str, Any]] = {}
+        self._keep: list[Any] = []  # keeps the ids of cached places unique
         self.points: dict[str, dict[str, dict[str, int]]] = {k: {} for k in BODY_KINDS}
         schema = validator.schema
         if schema is not None:
@@ -77,15 +81,12 @@ class BodyModel:
         options = self.points[kind].setdefault(key, {})
         options[option] = options.get(option, 0) + (1 if seen else 0)
 
-    def _expand(
-        self, schema: Any, refs: frozenset[str]
-    ) -> tuple[list[dict[str, Any]], list[tuple[Any, Any]], list[Any], bool, set[str]]:
-        """Nodes applying at one place; dispatch arms; unions; nullable; refs used."""
-        nodes: list[dict[str, Any]] = []
-        arms: list[tuple[Any, Any]] = []
-        unions: list[Any] = []
-        nullable = False
-        used: set[str] = set()
+    def _place(self, schema: Any, refs: frozenset[str]) -> _Place:
+        """What applies at one place of the schema (cached for counting walks)."""
+        cached = None if refs else self._places.get(id(schema))
+        if cached is not None:
+            return cached
+        place = _Place()
         todo = [schema]
         seen: set[int] = set()
         while todo:
@@ -94,28 +95,57 @@ class BodyModel:
                 ref = str(node["$ref"])
                 if ref in refs:
                     continue  # recursive: its points are listed where it began
-                used.add(ref)
+                place.used.add(ref)
                 node = self.v.resolve(node)
             if not isinstance(node, dict) or id(node) in seen:
                 continue
             seen.add(id(node))
             if id(node) in self.v.map.nullable_wrappers:
-                nullable = True
+                place.nullable = True
                 todo.append(node["anyOf"][1])
                 continue
             if id(node) in self.v.map.guards:
                 continue  # the discriminator's own guard: the arms count
             kinds = node.get("type")
             if kinds == "null" or (isinstance(kinds, list) and "null" in kinds):
-                nullable = True
-            nodes.append(node)
+                place.nullable = True
+            place.nodes.append(node)
             todo.extend(node.get("allOf", ()))
             if "if" in node and id(node) in self.v.map.dispatch:
-                arms.append((self.v.map.dispatch[id(node)], node.get("then", {})))
+                place.arms.append((self.v.map.dispatch[id(node)], node.get("then", {})))
             for kw in ("oneOf", "anyOf"):
                 if isinstance(node.get(kw), list):
-                    unions.append((kw, node[kw]))
-        return nodes, arms, unions, nullable, used
+                    place.unions.append((kw, node[kw]))
+        props: dict[str, list[Any]] = {}
+        items: list[Any] = []
+        extra: list[Any] = []
+        for node in place.nodes:
+            place.values += [v for v in node.get("enum", ()) if v is not None]
+            for name, sub in (node.get("properties") or {}).items():
+                props.setdefault(name, []).append(sub)
+            place.required.update(
+                n for n in node.get("required", ()) if isinstance(n, str)
+            )
+            if isinstance(node.get("items"), dict):
+                items.append(node["items"])
+            if isinstance(node.get("additionalProperties"), dict):
+                extra.append(node["additionalProperties"])
+        place.props = {name: self._all(subs) for name, subs in props.items()}
+        place.items = self._all(items) if items else None
+        place.extra = self._all(extra) if extra else None
+        if not refs:
+            self._places[id(schema)] = place
+            self._keep.append(schema)
+        return place
+
+    def _all(self, schemas: list[Any]) -> Any:
+        """One schema standing for several (the same object for the same list)."""
+        if len(schemas) == 1:
+            return schemas[0]
+        key = tuple(id(s) for s in schemas)
+        if key not in self._alls:
+            self._alls[key] = {"allOf": schemas}
+        return self._alls[key]
 
     def _walk(
         self,
@@ -129,21 +159,19 @@ class BodyModel:
         static = inst is _NOTHING
         if depth > (MAX_STATIC_DEPTH if static else MAX_DEPTH):
             return
-        nodes, arms, unions, nullable, used = self._expand(schema, refs)
-        refs = refs | used if static else refs
+        place = self._place(schema, refs)
+        refs = refs | place.used if static else refs
         key = _key(ptr, ctx)
         self.reached[key] = self.reached.get(key, 0) + (0 if static else 1)
-        if nullable:
+        if place.nullable:
             self._bump("nullable", key, "null", not static and inst is None)
             self._bump("nullable", key, "value", not static and inst is not None)
         if not static and inst is None:
             return
-        values = [v for n in nodes for v in n.get("enum", ()) if v is not None]
-        if key in self._discriminators:
-            values = []
-        for value in values:
-            self._bump("enums", key, _label(value), not static and inst == value)
-        for arm, then in arms:
+        if key not in self._discriminators:
+            for value in place.values:
+                self._bump("enums", key, _label(value), not static and inst == value)
+        for arm, then in place.arms:
             name = _branch_key(ptr, ctx, arm.prop, arm.key)
             taken = (
                 not static
@@ -155,18 +183,19 @@ class BodyModel:
                 inner = (
                     f"{ctx}, {arm.prop}={arm.key}" if ctx else f"{arm.prop}={arm.key}"
                 )
+                self._discriminators.add(_key(f"{ptr}/{_escape(arm.prop)}", inner))
                 self._walk(then, inst, inner, ptr, refs, depth + 1)
-        for kw, alternatives in unions:
+        for kw, alternatives in place.unions:
             for i, alternative in enumerate(alternatives):
                 fits = not static and self.v.fits(inst, alternative)
                 self._bump("alternatives", key, _alt_label(kw, i, alternative), fits)
                 if static or fits:
                     self._walk(alternative, inst, ctx, ptr, refs, depth + 1)
-        self._members(nodes, inst, ctx, ptr, refs, depth)
+        self._members(place, inst, ctx, ptr, refs, depth)
 
     def _members(
         self,
-        nodes: list[dict[str, Any]],
+        place: _Place,
         inst: Any,
         ctx: str,
         ptr: str,
@@ -174,40 +203,40 @@ class BodyModel:
         depth: int,
     ) -> None:
         static = inst is _NOTHING
-        props: dict[str, list[Any]] = {}
-        required: set[str] = set()
-        items: list[Any] = []
-        extra: list[Any] = []
-        for node in nodes:
-            for name, sub in (node.get("properties") or {}).items():
-                props.setdefault(name, []).append(sub)
-            required.update(n for n in node.get("required", ()) if isinstance(n, str))
-            if isinstance(node.get("items"), dict):
-                items.append(node["items"])
-            if isinstance(node.get("additionalProperties"), dict):
-                extra.append(node["additionalProperties"])
         if static or isinstance(inst, dict):
-            for name, subs in props.items():
+            for name, sub in place.props.items():
                 path = f"{ptr}/{_escape(name)}"
                 present = not static and name in inst
-                if name not in required:
+                if name not in place.required:
                     key = _key(path, ctx)
                     self._bump("optional", key, "present", present)
                     self._bump("optional", key, "absent", not static and not present)
                 if static or present:
                     value = _NOTHING if static else inst[name]
-                    self._walk(_all(subs), value, ctx, path, refs, depth + 1)
-            if extra:
-                others = () if static else [k for k in inst if k not in props]
+                    self._walk(sub, value, ctx, path, refs, depth + 1)
+            if place.extra is not None:
+                others = () if static else [k for k in inst if k not in place.props]
                 for value in [_NOTHING] if static else [inst[k] for k in others]:
-                    self._walk(_all(extra), value, ctx, f"{ptr}/*", refs, depth + 1)
-        if items and (static or isinstance(inst, list)):
+                    self._walk(place.extra, value, ctx, f"{ptr}/*", refs, depth + 1)
+        if place.items is not None and (static or isinstance(inst, list)):
             for value in [_NOTHING] if static else inst:
-                self._walk(_all(items), value, ctx, f"{ptr}/*", refs, depth + 1)
+                self._walk(place.items, value, ctx, f"{ptr}/*", refs, depth + 1)
 
 
-def _all(schemas: list[Any]) -> Any:
-    return schemas[0] if len(schemas) == 1 else {"allOf": schemas}
+@dataclass
+class _Place:
+    """What applies at one place of a schema, merged across its allOf parts."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    arms: list[tuple[Any, Any]] = field(default_factory=list)  # (Dispatch, then)
+    unions: list[tuple[str, list[Any]]] = field(default_factory=list)
+    nullable: bool = False
+    used: set[str] = field(default_factory=set)  # $refs followed
+    values: list[Any] = field(default_factory=list)  # enum values (not null)
+    props: dict[str, Any] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)
+    items: Any = None
+    extra: Any = None
 
 
 def _escape(name: str) -> str:
