@@ -331,6 +331,16 @@ class Tracker:
             return
         found[1].observe(body)
 
+    def observe_body(self, op: Operation, status: str, body: Any) -> None:
+        """Count one decoded body of a documented status (generated bodies: the
+        self-check's valid draws), as if a response had carried it."""
+        entry = self._op(op)
+        entry["calls"] += 1
+        entry["statuses"][status]["count"] += 1
+        found = self._body(op, status)
+        if found is not None:
+            found[1].observe(body)
+
     def to_json(self) -> dict[str, Any]:
         """The `"coverage"` object of results.json."""
         operations: dict[str, Any] = {}

@@ -163,3 +163,16 @@ def test_coverage_of_a_bad_results_file_is_one_line_naming_it(
         True,
         1,
     )
+
+
+def test_generated_bodies_count_like_received_ones(seed_contract) -> None:  # noqa: ANN001
+    from conformance.coverage import Tracker
+
+    tracker = Tracker(seed_contract)
+    op = seed_contract.operation("getJob")
+    body = json.loads(
+        json.loads(t.RECORDINGS.read_text().splitlines()[CRON])["response"]["body"]
+    )
+    tracker.observe_body(op, "200", body)
+    ok = tracker.to_json()["operations"]["getJob"]["statuses"]["200"]
+    assert (ok["count"], ok["branches"]) == (1, {"LIFECYCLE": 0, "CRON": 1})
