@@ -230,8 +230,18 @@ def run_replay(
     started = time.perf_counter()
     loaded = load_traffic(location, base_url)
     if not loaded:  # an empty recording proves nothing: never a green run
-        raise UsageError(f"{location}: the cassettes hold no exchange to replay")
+        sent = f" sent to {base_url} (--base-url)" if base_url else ""
+        raise UsageError(f"{location}: the cassettes hold no exchange{sent} to replay")
     exchanges = _routed(contract, loaded, base_url, run.unmatched)
+    if not exchanges:  # nothing judged is never a green run either
+        first = run.unmatched[0] if run.unmatched else None
+        detail = (
+            f" (first: {first.method} {first.url}: {first.reason})" if first else ""
+        )
+        raise UsageError(
+            f"{location}: no request matches an operation of {contract.source}"
+            f"{detail}; if the API is served under a base path, pass --base-url"
+        )
     tracker = Tracker(contract)
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
@@ -264,6 +274,8 @@ def _routed(
             router = Router.for_spec(contract.spec, base_url)
         exchange = _cleaned(exchange)
         found = router.match(exchange.method, exchange.url)
+        if found is None and _preflight(exchange):
+            continue  # a browser's CORS preflight is not a call of the API
         if found is None:
             unmatched.append(
                 Unmatched(
@@ -281,6 +293,13 @@ def _routed(
             replace(exchange, operation_id=op_id, params=dict(found.params), name=name)
         )
     return out
+
+
+def _preflight(exchange: Exchange) -> bool:
+    return exchange.method.upper() == "OPTIONS" and any(
+        k.lower() == "access-control-request-method"
+        for k, _ in exchange.request_headers
+    )
 
 
 # -- redaction: one place for this module (switch to redact.py when it lands) ----------

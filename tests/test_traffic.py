@@ -198,3 +198,40 @@ def test_a_cassette_vcrpy_itself_recorded_replays_like_the_live_answers(
         ["passed", "passed", "failed", "passed"],
     )
     assert q.TOKEN not in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_a_browsers_cors_preflight_is_not_an_unmatched_call(tmp_path: Path) -> None:
+    document = t.har(t.exchanges()[:1])
+    preflight = json.loads(json.dumps(document["log"]["entries"][0]))
+    preflight["request"]["method"] = "OPTIONS"
+    preflight["request"]["headers"].append(
+        {"name": "Access-Control-Request-Method", "value": "GET"}
+    )
+    document["log"]["entries"].append(preflight)
+    path = tmp_path / "cors.har"
+    path.write_text(json.dumps(document))
+    code, data, _ = replay(path, tmp_path / "r", "--unmatched", "fail")
+    assert (code, len(data["probes"]), data["unmatched"]) == (0, 1, [])
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ((), "no request matches an operation"),
+        (
+            ("--base-url", "http://127.0.0.9:1"),
+            "no exchange sent to http://127.0.0.9:1",
+        ),
+    ],
+    ids=["all-unmatched", "base-url-keeps-nothing"],
+)
+def test_a_replay_that_judges_nothing_is_an_error_not_a_pass(
+    tmp_path: Path, flags: tuple[str, ...], expected: str
+) -> None:
+    health = [x for x in t.exchanges() if x["url"].endswith("/v2/health")]
+    path = tmp_path / "health.har"
+    path.write_text(json.dumps(t.har(health)))
+    code, _, err = cli(
+        "replay", str(path), "--spec", SPEC, "--report-dir", str(tmp_path / "r"), *flags
+    )
+    assert (code, expected in err, len(err.splitlines())) == (2, True, 1), err
