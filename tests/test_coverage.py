@@ -176,3 +176,24 @@ def test_generated_bodies_count_like_received_ones(seed_contract) -> None:  # no
     tracker.observe_body(op, "200", body)
     ok = tracker.to_json()["operations"]["getJob"]["statuses"]["200"]
     assert (ok["count"], ok["branches"]) == (1, {"LIFECYCLE": 0, "CRON": 1})
+
+
+def test_a_live_run_of_lifecycle_jobs_only_reports_cron_as_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qovery_server as q
+
+    monkeypatch.setenv("COVERAGE_TEST_TOKEN", q.TOKEN)
+    with q.start() as server:
+        code, out, err = cli(
+            "run", "--spec", SPEC, "--base-url", server.url, "--token-env",
+            "COVERAGE_TEST_TOKEN", "--param", f"jobId={q.LIFECYCLE}",
+            "--report-dir", str(tmp_path),
+        )  # fmt: skip
+    data = json.loads((tmp_path / "results.json").read_text())
+    ok = data["coverage"]["operations"]["getJob"]["statuses"]["200"]
+    assert (code, ok["branches"], "coverage: " in out) == (
+        0,
+        {"LIFECYCLE": 1, "CRON": 0},
+        True,
+    ), err
