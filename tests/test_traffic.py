@@ -235,3 +235,26 @@ def test_a_replay_that_judges_nothing_is_an_error_not_a_pass(
         "replay", str(path), "--spec", SPEC, "--report-dir", str(tmp_path / "r"), *flags
     )
     assert (code, expected in err, len(err.splitlines())) == (2, True, 1), err
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"status": 0, "_error": "net::ERR_BLOCKED_BY_CLIENT"},
+            "ERR_BLOCKED_BY_CLIENT",
+        ),
+        ({"content": {"size": 1254, "mimeType": "application/json"}}, "no body text"),
+    ],
+    ids=["no-answer", "body-left-out"],
+)
+def test_a_har_entry_without_an_answer_or_a_body_is_an_error_not_a_failure(
+    tmp_path: Path, change: dict, expected: str
+) -> None:
+    document = t.har(t.exchanges()[:1])
+    document["log"]["entries"][0]["response"].update(change)
+    path = tmp_path / "partial.har"
+    path.write_text(json.dumps(document))
+    code, data, _ = replay(path, tmp_path / "r")
+    probe = data["probes"][0]
+    assert (code, probe["outcome"], expected in probe["error"]) == (3, "error", True)

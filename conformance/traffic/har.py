@@ -3,7 +3,8 @@
 Reads `log.entries[*]`: the request method, URL and headers, the response status,
 headers and `content` (`text`, base64 when `encoding` is `base64`), and `time`
 (milliseconds). A response with status 0 (the browser got no answer: blocked,
-cancelled, offline) is an exchange without an answer, reported as an error.
+cancelled, offline), or whose body the export left out, is reported as an error:
+there is nothing to judge, and that is not the API's fault.
 """
 
 from __future__ import annotations
@@ -73,6 +74,16 @@ def _exchange(entry: dict[str, Any], index: int, where: str) -> Exchange:
     headers = _headers(response.get("headers"))
     content = response.get("content") or {}
     text = content.get("text")
+    if text is None and (content.get("size") or 0) > 0:
+        # The export left the body out (a sanitized or size-capped HAR): nothing
+        # to judge, which is not the API's fault.
+        return Exchange(
+            **common,
+            status=status,
+            response_headers=headers,
+            error="the HAR holds no body text for this response (exported without "
+            "content); export again with response bodies",
+        )
     if text is None:
         body = b""
     elif content.get("encoding") == "base64":
