@@ -113,6 +113,7 @@ def test_a_folder_is_searched_recursively_for_every_kind(tmp_path: Path) -> None
     t.write_har(folder / "browser" / "session.har")
     t.write_vcr(folder / "tests" / "cassettes" / "test_jobs.yaml")
     shutil.copy(t.RECORDINGS, folder / "nightly.jsonl")
+    shutil.copy(SPEC, folder / "tests" / "openapi.yaml")  # not traffic: passed over
     _, data, _ = replay(folder, tmp_path / "r", "--base-url", t.HOST)
     assert (len(data["probes"]), data["totals"]["unmatched"]) == (
         2 * len(t.EXPECTED) + 4,

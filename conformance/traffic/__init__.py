@@ -4,7 +4,8 @@
 `conformance run --record`, `*.har`, vcrpy `*.yaml`/`*.yml`), or one such file.
 Exchanges from our cassettes name their operation; foreign ones do not
 (`operation_id == ""`): the runner matches their routes (routes.py).
-`base_url` narrows foreign traffic to one host (and path prefix).
+`base_url` narrows foreign traffic to one host (and path prefix). In a folder,
+YAML files that are not vcrpy cassettes (specs, configs) are passed over.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def load_traffic(
 ) -> list[Exchange]:
     """Every exchange at `location`, file by file, each file in its own order."""
     out: list[Exchange] = []
+    named = Path(location).is_file()
     for path in traffic_files(location):
         kind = _kind(path)
         if kind == "jsonl":
@@ -79,5 +81,5 @@ def load_traffic(
         elif kind == "har":
             out.extend(load_har(path, base_url))
         else:
-            out.extend(load_vcr(path, base_url))
+            out.extend(load_vcr(path, base_url, named=named))
     return out

@@ -22,8 +22,15 @@ def is_vcr(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("interactions"), list)
 
 
-def load_vcr(path: Path, base_url: str | None = None) -> list[Exchange]:
-    """Every interaction of a vcrpy cassette (under `base_url`, when given)."""
+def load_vcr(
+    path: Path, base_url: str | None = None, *, named: bool = True
+) -> list[Exchange]:
+    """Every interaction of a vcrpy cassette (under `base_url`, when given).
+
+    `named=False` (a file found in a folder): YAML that is not a cassette at all
+    (a spec, a config) is not traffic and yields nothing; a file named on the
+    command line must be a cassette.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -34,6 +41,8 @@ def load_vcr(path: Path, base_url: str | None = None) -> list[Exchange]:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise TrafficError(where, f"not a vcrpy cassette ({problem})") from None
     if not is_vcr(data):
+        if not named and not (isinstance(data, dict) and "interactions" in data):
+            return []
         raise TrafficError(
             str(path), "not a vcrpy cassette: expected a mapping with interactions"
         )
