@@ -14,18 +14,20 @@ the same test case names as the run that recorded it.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .checks import CHECKS, CheckViolation, run_checks
 from .coverage import Tracker
 from .errors import UsageError
 from .probe import ProbeRequest, ProbeSettings, probe_name, secrets_of, send_all
 from .probe import unique_name as _unique_name
-from .recording import CassetteWriter, Exchange, redact, scrub
+from .recording import REDACTED, CassetteWriter, Exchange, redact, scrub
 from .routes import Router
 from .traffic import load_traffic
 
@@ -307,8 +309,24 @@ def _preflight(exchange: Exchange) -> bool:
 MAX_EXCERPT = 400  # characters of a failing body kept for the HTML report
 
 
+_SECRET_QUERY = re.compile(
+    r"(?i)token|key|secret|passw|signature|^sig$|auth|session|credential"
+)
+
+
 def _cleaned(exchange: Exchange) -> Exchange:
-    """A foreign exchange as reports may show it: credentials in headers redacted."""
+    """A foreign exchange as reports may show it: credentials in headers and in
+    query parameters named like one (`?api_key=…`, `?access_token=…`) redacted."""
+    parts = urlsplit(exchange.url)
+    if parts.query:
+        query = [
+            (k, REDACTED if _SECRET_QUERY.search(k) else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        exchange = replace(
+            exchange,
+            url=urlunsplit(parts._replace(query=urlencode(query, safe="[]"))),
+        )
     return redact(exchange, body=False)
 
 

@@ -259,3 +259,17 @@ def test_a_har_entry_without_an_answer_or_a_body_is_an_error_not_a_failure(
     code, data, _ = replay(path, tmp_path / "r")
     probe = data["probes"][0]
     assert (code, probe["outcome"], expected in probe["error"]) == (3, "error", True)
+
+
+def test_credentials_in_a_foreign_query_string_are_redacted_in_reports(
+    tmp_path: Path,
+) -> None:
+    item = t.exchanges()[0]
+    item["url"] += "?api_key=k-123-secret&expand=true&access_token=t-456-secret"
+    path = tmp_path / "keys.har"
+    path.write_text(json.dumps(t.har([item])))
+    replay(path, tmp_path / "r")
+    written = "".join(p.read_text() for p in (tmp_path / "r").iterdir())
+    url = json.loads((tmp_path / "r" / "results.json").read_text())["probes"][0]["url"]
+    assert ("k-123-secret" in written, "t-456-secret" in written) == (False, False)
+    assert url.endswith("?api_key=[REDACTED]&expand=true&access_token=[REDACTED]")
