@@ -2,8 +2,9 @@
 
 `conformance coverage reports/mon/results.json reports/tue/results.json …` adds up
 the coverage counts of every run (a folder stands for its results.json), prints the
-score with its definition and what was never exercised, and with `--json FILE`
-writes the merged coverage. Exit 0, or 2 when a file cannot be read.
+score with its definition and what was never exercised; `--json FILE` writes the
+merged coverage, `--html FILE` the coverage matrix as a page. Exit 0, or 2 when a
+file cannot be read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "results", nargs="+", metavar="PATH", help="results.json, or its folder"
     )
     parser.add_argument("--json", metavar="FILE", help="write the merged coverage")
+    parser.add_argument(
+        "--html", metavar="FILE", help="write the merged coverage as a page"
+    )
     parser.add_argument(
         "--limit",
         type=int,
@@ -70,6 +74,12 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             print(f"  {line}", file=out)
         if len(shown) < len(missing):
             print(f"  … {len(missing) - len(shown)} more (--limit 0)", file=out)
+    if args.html:
+        from .reporting.html import render_coverage
+
+        title = f"Contract coverage of {len(args.results)} run(s)"
+        write_atomic(args.html, render_coverage(merged, title))
+        print(f"coverage page: {args.html}", file=out)
     if args.json:
         text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
         write_atomic(args.json, text)

@@ -104,6 +104,8 @@ def test_merged_coverage_of_two_results_files_adds_up(tmp_path: Path) -> None:
         str(tmp_path / "tue"),
         "--json",
         str(tmp_path / "week.json"),
+        "--html",
+        str(tmp_path / "week.html"),
     )
     merged = json.loads((tmp_path / "week.json").read_text())
     counts = [dict(points(c)) for c in (first, second, merged)]
@@ -116,6 +118,8 @@ def test_merged_coverage_of_two_results_files_adds_up(tmp_path: Path) -> None:
         "CRON": 1,
     }
     assert merged["operations"]["getJob"]["calls"] == 3
+    page = (tmp_path / "week.html").read_text()
+    assert 'data-point="getJob 200 branch CRON" data-count="1"' in page
     assert f"{merged['percent']}%" in out
 
 

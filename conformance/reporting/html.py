@@ -113,11 +113,20 @@ def render(data: dict[str, Any]) -> str:
         _passed([p for p in probes if p.get("outcome") == "passed"]),
     ]
     title = f"Conformance report — {data.get('target', '')}"
+    return _page(title, "".join(parts))
+
+
+def render_coverage(cov: dict[str, Any], title: str) -> str:
+    """A page with the coverage alone (`conformance coverage --html`)."""
+    return _page(title, f"<header><h1>{_e(title)}</h1></header>{_coverage(cov)}")
+
+
+def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
-        f"<body><main>{''.join(parts)}</main></body></html>\n"
+        f"<body><main>{body}</main></body></html>\n"
     )
 
 
