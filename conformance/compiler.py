@@ -274,6 +274,7 @@ class Compiler:
                         pointer_loc(loc, kw, i),
                         allof=kw == "allOf",
                         write_only=write_only if kw == "allOf" else frozenset(),
+                        base=base and kw == "allOf",
                     )
                     for i, item in enumerate(node[kw])
                 ]
@@ -291,7 +292,10 @@ class Compiler:
         *,
         allof: bool = False,
         write_only: frozenset[str] = frozenset(),
+        base: bool = False,
     ) -> Any:
+        """`base`: an inline allOf member of a base included by a child, whose
+        discriminator (if any) must not dispatch back to the child."""
         if allof and isinstance(node, dict) and "$ref" in node:
             # allOf-inheritance: a child includes its parent without the parent's
             # discriminator dispatch (which would point back at the child).
@@ -299,7 +303,7 @@ class Compiler:
             parent = self.spec.node(target)
             if is_inheritance_base(parent):
                 return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
-        return self._schema(loc, write_only=write_only)
+        return self._schema(loc, write_only=write_only, base=base)
 
     def _copy_keywords(
         self, node: dict[str, Any], out: dict[str, Any], loc: Location
