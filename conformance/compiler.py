@@ -155,12 +155,17 @@ class Compiler:
         """The JSON Schema document for the schema at `loc` (a response body schema)."""
         root_refs: set[str] = set()
         self._ref_sink = root_refs
+        names, taken = dict(self.def_names), set(self._taken)
         try:
-            body = self._schema(loc)
-            self._drain()
-        except (AttributeError, TypeError, ValueError) as exc:
-            # A keyword of the wrong shape (`required: name`, `properties: [a]`).
-            raise self.spec.error(loc, f"malformed schema: {exc}") from None
+            try:
+                body = self._schema(loc)
+                self._drain()
+            except (AttributeError, TypeError, ValueError) as exc:
+                # A keyword of the wrong shape (`required: name`, `properties: [a]`).
+                raise self.spec.error(loc, f"malformed schema: {exc}") from None
+        except BaseException:
+            self._forget(names, taken)
+            raise
         defs = {name: self.definitions[name] for name in self._reachable(root_refs)}
         doc: dict[str, Any] = {"$schema": self.dialect}
         if defs:
@@ -213,6 +218,15 @@ class Compiler:
             self._ref_sink = refs
             self.definitions[name] = self._schema(target, base=base)
             self._def_refs[name] = refs
+
+    def _forget(self, names: dict[tuple[Location, bool], str], taken: set[str]) -> None:
+        """Undo the definitions named by a compile that failed: a later compile that
+        reaches them compiles them again (and meets the same SpecError)."""
+        for name in set(self.def_names.values()) - set(names.values()):
+            self.definitions.pop(name, None)
+            self._def_refs.pop(name, None)
+        self.def_names, self._taken = names, taken
+        self._pending.clear()
 
     def _reachable(self, roots: set[str]) -> list[str]:
         seen: list[str] = []

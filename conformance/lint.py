@@ -6,13 +6,15 @@ Findings carry the JSON pointer, the line, and a one-line reason. Normalised def
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compiler import ANNOTATION_FORMATS, INT_BOUNDS
+from .errors import SpecError
 from .model import Finding
-from .spec import Location, Spec, pointer_loc
+from .spec import Location, Operation, Spec, pointer_loc
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -30,54 +32,73 @@ def rule(fn: SchemaRule) -> SchemaRule:
     return fn
 
 
-def lint(contract: Contract) -> list[Finding]:
-    """Every finding for the contract's root document, sorted by pointer."""
+def lint(contract: Contract, *, errors: list[SpecError] | None = None) -> list[Finding]:
+    """Every finding for the document and the files its `$ref`s reach, sorted.
+
+    With `errors`, a SpecError (a schema that does not compile, an operation that
+    does not index) is added to it and linting goes on; without, it is raised."""
     # Compiling everything records the normalised defects, in unused schemas too.
-    for _ in contract.bodies():
+    for _ in contract.bodies(errors=errors):
         pass
     root = Location(contract.spec.root.uri, "/components/schemas")
     for name in _component_schemas(contract.spec):
-        contract.compiler.compile(pointer_loc(root, name))
+        try:
+            contract.compiler.compile(pointer_loc(root, name))
+        except SpecError as exc:
+            if errors is None:
+                raise
+            if str(exc) not in {str(e) for e in errors}:
+                errors.append(exc)
     found: set[Finding] = set(contract.warnings)
+    for op in contract.spec.indexed_operations().values():
+        found.update(_operation_findings(contract, op))
     for loc, node in schemas(contract.spec):
         for check in RULES.values():
             found.update(check(contract, loc, node))
     return sorted(found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code))
 
 
+def _operation_findings(contract: Contract, op: Operation) -> Iterator[Finding]:
+    if not op.responses:
+        yield _finding(
+            contract,
+            op.location,
+            "operation-without-responses",
+            f"{op} ({op.operation_id}) documents no responses: nothing about its "
+            "answers can be checked",
+        )
+
+
 def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
-    """Every Schema Object written in the root document (not through `$ref`)."""
+    """Every Schema Object of the document and of the files its `$ref`s reach
+    (each once, where it is written)."""
     root = Location(spec.root.uri, "")
-    data = spec.root.data
     starts: list[Location] = []
     for name in _component_schemas(spec):
         starts.append(pointer_loc(root, "components", "schemas", name))
-    for path, item in _mapping(data.get("paths")).items():
-        for method, op in _mapping(item).items():
-            for status, resp in _mapping(_mapping(op).get("responses")).items():
-                for media in _mapping(_mapping(resp).get("content")):
-                    starts.append(
-                        pointer_loc(
-                            root,
-                            "paths",
-                            path,
-                            method,
-                            "responses",
-                            str(status),
-                            "content",
-                            media,
-                            "schema",
-                        )
-                    )
+    for op in spec.indexed_operations().values():
+        for response in op.responses.values():
+            for media in response.content.values():
+                if media.schema is not None:
+                    starts.append(media.schema)
     todo = list(reversed(starts))
+    seen: set[Location] = set()
     while todo:
         loc = todo.pop()
+        if loc in seen:
+            continue
+        seen.add(loc)
         try:
             node = spec.node(loc)
-        except KeyError:
+        except (KeyError, SpecError):
             continue
         if not isinstance(node, dict):
             continue
+        if isinstance(node.get("$ref"), str):
+            with contextlib.suppress(SpecError):  # a dangling one: the compiler's
+                todo.append(spec.ref_target(node["$ref"], pointer_loc(loc, "$ref")))
+            if set(node) <= {"$ref", "description", "summary"}:
+                continue
         yield loc, node
         for kw in _SCHEMA_ONE:
             if isinstance(node.get(kw), dict):
