@@ -167,3 +167,56 @@ def test_a_command_with_nothing_to_check_says_so_and_fails(
     assert code == 2
     assert "nothing to check" in err
     assert "1 of them document no responses" in err
+
+
+DIGITS = """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /tags:
+    get:
+      operationId: getTag
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  tag: {$ref: '#/components/schemas/Tag'}
+                  code: {$ref: '#/components/schemas/200'}
+                  '7': {type: string, enum: [a]}
+components:
+  schemas:
+    Tag:
+      allOf:
+        - type: object
+          properties:
+            '404': {type: string}
+    '200':
+      type: object
+      properties:
+        n: {type: integer}
+"""
+
+
+def test_both_engines_explain_all_digit_names_alike(tmp_path: Path) -> None:
+    path = tmp_path / "digits.yaml"
+    path.write_text(DIGITS)
+    contract = conformance.load_contract(str(path))
+    body = {"tag": {"404": 5}, "code": {"n": "x"}, "7": "b"}
+    rs = contract.response_validator("getTag", 200, engine="rs").explain(body)
+    py = contract.response_validator("getTag", 200, engine="python").explain(body)
+    assert rs == py
+    assert [(v.pointer, v.keyword, v.spec_pointer) for v in py] == [
+        (
+            "/7",
+            "enum",
+            "/paths/~1tags/get/responses/200/content/application~1json"
+            "/schema/properties/7/enum",
+        ),
+        ("/code/n", "type", "/components/schemas/200/properties/n/type"),
+        ("/tag/404", "type", "/components/schemas/Tag/allOf/0/properties/404/type"),
+    ]
+    assert all(v.spec_line for v in rs)
