@@ -193,6 +193,23 @@ def _values(schemas: list[dict[str, Any]]) -> set[Any] | None:
     return allowed
 
 
+def _types(schemas: list[dict[str, Any]]) -> set[str] | None:
+    """The JSON types a property may have, if its schemas say (None: any)."""
+    allowed: set[str] | None = None
+    for s in schemas:
+        declared = s.get("type")
+        if isinstance(declared, str):
+            types = {declared}
+        elif isinstance(declared, list):
+            types = {t for t in declared if isinstance(t, str)}
+        else:
+            continue
+        if s.get("nullable") is True:
+            types.add("null")
+        allowed = types if allowed is None else allowed & types
+    return allowed
+
+
 def _widen(types: set[str]) -> set[str]:
     """An integer is a number: `integer` and `number` branches overlap."""
     return types | {"number"} if "integer" in types else types
@@ -207,12 +224,13 @@ def separated(a: Flat, b: Flat) -> bool:
     ):
         return True
     for name in a.required & b.required:
-        va, vb = (
-            _values(a.properties.get(name, [])),
-            _values(b.properties.get(name, [])),
-        )
+        sa, sb = a.properties.get(name, []), b.properties.get(name, [])
+        va, vb = _values(sa), _values(sb)
         if va is not None and vb is not None and not va & vb:
             return True
+        ta, tb = _types(sa), _types(sb)
+        if ta is not None and tb is not None and not _widen(ta) & _widen(tb):
+            return True  # the same member, of types no value has both of
     if a.closed and any(r not in a.properties for r in b.required):
         return True
     return b.closed and any(r not in b.properties for r in a.required)
@@ -361,3 +379,26 @@ def _allof_parent(loc: Location) -> Location | None:
     if len(parts) == 2 and parts[1].isdigit():
         return Location(loc.uri, parts[0])
     return None
+
+
+@rule
+def type_not_openapi_30(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """OpenAPI 3.0's `type` is one of six names (no "null", no list): other tools
+    reject or ignore what this tool reads as JSON Schema."""
+    declared = node.get("type")
+    if contract.spec.is_31 or not (declared == "null" or isinstance(declared, list)):
+        return
+    fix = (
+        "use nullable: true beside the other type"
+        if declared == "null" or (isinstance(declared, list) and "null" in declared)
+        else "use oneOf with one type each"
+    )
+    yield _finding(
+        contract,
+        pointer_loc(loc, "type"),
+        "type-not-openapi-30",
+        f"type {declared!r} is not OpenAPI 3.0 (a single name, never 'null'); read "
+        f"as JSON Schema here, other 3.0 tools differ: {fix}",
+    )
