@@ -203,7 +203,7 @@ def _within_own_enum(
     """Keep the arms the schema's own enum of the property admits. Values of the
     enum no arm names are judged by the schema's own keywords (allOf style); when
     no key survives, the spec contradicts itself and its own keywords decide."""
-    own, _ = _pinned(compiler, node, loc, prop)
+    own, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
     if own is None:
         return arms
     allowed = [v for v in own if isinstance(v, str)]

@@ -8,6 +8,8 @@ by its own keywords, with the contradiction reported by lint.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +32,18 @@ def load(name: str) -> conformance.Contract:
     return conformance.load_contract(str(DATA / name))
 
 
-def documented_example(path: Path, operation_id: str) -> tuple[Any, dict[str, Any]]:
-    """The operation's 200 example and its schema, as the reference reads it."""
+def documented_example(
+    path: Path, operation_id: str
+) -> tuple[Any, dict[str, Any], str]:
+    """The operation's 200 example, its schema as openapi-schema-validator reads it,
+    and a URL path of the operation."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for item in data["paths"].values():
+    for url, item in data["paths"].items():
         for op in item.values():
-            if op.get("operationId") == operation_id:
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
                 media = op["responses"]["200"]["content"]["application/json"]
                 schema = {**media["schema"], "components": data["components"]}
-                return media["example"], schema
+                return media["example"], schema, re.sub(r"\{\w+\}", "1", url)
     raise LookupError(operation_id)
 
 
@@ -50,10 +55,25 @@ def verdict(name: str, operation_id: str, body: Any) -> conformance.Contract:
 def test_documented_example_conforms_as_the_reference_says(
     name: str, operation_id: str
 ) -> None:
-    example, schema = documented_example(DATA / name, operation_id)
+    example, schema, _ = documented_example(DATA / name, operation_id)
     assert list(OAS30Validator(schema).iter_errors(example)) == []
     result = verdict(name, operation_id, example)
     assert result.conforms, [v.message for v in result.violations]
+
+
+@pytest.mark.parametrize(("name", "operation_id"), SHAPES.values(), ids=SHAPES)
+def test_openapi_core_accepts_the_documented_example_too(
+    name: str, operation_id: str
+) -> None:
+    from openapi_core import OpenAPI
+    from openapi_core.testing import MockRequest, MockResponse
+
+    example, _, url = documented_example(DATA / name, operation_id)
+    api = OpenAPI.from_file_path(str(DATA / name))  # also checks the spec is valid
+    response = MockResponse(
+        json.dumps(example).encode(), status_code=200, content_type="application/json"
+    )
+    api.validate_response(MockRequest("http://127.0.0.1", "get", url), response)
 
 
 def test_inert_discriminator_has_no_effect_on_validity() -> None:
@@ -118,3 +138,20 @@ def test_lint_reports_the_discriminator_defect(
 ) -> None:
     found = {(f.code, f.pointer) for f in load(name).lint()}
     assert set(expected) <= found
+
+
+def test_inline_allof_discriminator_without_mapping_never_names_an_index(
+    write_spec: Any,
+) -> None:
+    text = (DATA / "discriminator_inline_allof.yaml").read_text(encoding="utf-8")
+    mapping = "phone_contact_method: '#/components/schemas/PhoneContactMethod'"
+    text = text.replace(f"            mapping:\n              {mapping}\n", "")
+    assert "mapping" not in text
+    contract = write_spec(text)
+    validator = contract.response_validator("getContactMethod", 200)
+    phone = {"id": "P2", "type": "phone_contact_method", "address": "5555550100"}
+    assert validator.validate(phone).conforms  # no mapping: the own keywords judge
+    wrong = validator.validate({"id": "P3", "type": "fax", "address": "x"})
+    assert [v.keyword for v in wrong.violations] == ["enum"]
+    assert "'1'" not in wrong.violations[0].message
+    assert "discriminator-unsatisfiable" in {f.code for f in contract.lint()}
