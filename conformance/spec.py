@@ -238,9 +238,12 @@ class Spec:
         return self._operations
 
     def operation(self, operation_id: str) -> Operation:
-        op = self.operations.get(operation_id)
+        """One operation; another one that is malformed does not stand in the way."""
+        op = self.indexed_operations().get(operation_id)
         if op is not None:
             return op
+        if self.index_errors:  # perhaps this very operation: say what is wrong
+            raise self.index_errors[0]
         near = difflib.get_close_matches(operation_id, self.operations, n=1, cutoff=0.6)
         if not near:
             lowered = {k.lower(): k for k in self.operations}

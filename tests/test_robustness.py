@@ -41,6 +41,11 @@ paths:
   /ping:
     get:
       operationId: ping
+  /bad:
+    get:
+      operationId: bad
+      responses:
+        '200': {description: ok, content: [a]}
 components:
   schemas:
     LoadBalancer:
@@ -97,7 +102,7 @@ def test_a_component_that_failed_to_compile_fails_the_same_way_again(
 
 def test_an_operation_written_as_a_ref_is_followed_with_a_warning(spec: Path) -> None:
     contract = conformance.load_contract(str(spec))
-    validator = contract.response_validator("getAccount", 200)
+    validator = contract.response_validator("getAccount", 200)  # /bad is no bar
     assert validator.validate({"uuid": "u", "droplet_limit": None}).conforms
     assert not validator.validate({"droplet_limit": 1}).conforms
     assert [w.code for w in contract.warnings] == ["operation-ref"]
@@ -112,9 +117,10 @@ def test_compile_reports_every_spec_error_and_writes_the_rest(
     assert "compiled 1 JSON response bodies of 1 operations" in out
     assert (tmp_path / "o" / "getAccount" / "200.json").exists()
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 2, err  # one broken component reached twice: once
-    assert "#/components/schemas/LoadBalancer/properties/region/$ref" in errors[0]
-    assert errors[-1] == "error: 1 spec error(s) above; the rest was processed"
+    assert len(errors) == 3, err  # one broken component reached twice: once
+    assert "(#/paths/~1bad/get): malformed operation" in errors[0]
+    assert "#/components/schemas/LoadBalancer/properties/region/$ref" in errors[1]
+    assert errors[-1] == "error: 2 spec error(s) above; the rest was processed"
 
 
 def test_lint_reports_every_spec_error_and_the_findings_of_the_rest(
@@ -125,7 +131,8 @@ def test_lint_reports_every_spec_error_and_the_findings_of_the_rest(
     assert "operation-without-responses" in out
     assert "/paths/~1ping/get" in out
     assert "dangling $ref '#/components/schemas/Region'" in err
-    assert err.strip().splitlines()[-1].startswith("error: 1 spec error(s)")
+    assert "(#/paths/~1bad/get): malformed operation" in err
+    assert err.strip().splitlines()[-1].startswith("error: 2 spec error(s)")
 
 
 def test_lint_reads_schemas_in_every_file_a_ref_reaches(spec: Path) -> None:
