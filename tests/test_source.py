@@ -545,3 +545,14 @@ def test_a_refused_connection_names_the_url() -> None:
     ) as caught:
         load_document(url)
     assert caught.value.source == url
+
+
+def test_json_is_never_read_by_the_yaml_composer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(text: str, uri: str) -> None:
+        raise AssertionError("the YAML composer read a JSON document")
+
+    monkeypatch.setattr(source, "_compose", refuse)
+    doc = parse(TRICKY_JSON)
+    assert doc.line("/list/1/deep") == 8
