@@ -6,6 +6,13 @@ payload is judged by the mapped schema only: a plain `oneOf` rejects every CRON 
 of the seed, which is valid under both branches. Mapping keys are explicit, then the
 implicit schema names; the allOf-inheritance style (a base with a discriminator and
 children that include it) dispatches to the children, grandchildren included.
+
+Shapes real APIs write (PagerDuty): a discriminator that stands beside nothing to
+choose between is an annotation; one on an inline allOf member discriminates the
+schema holding the allOf (its name, never the member's index); the property's own
+enum bounds the keys, and where enum and mapping contradict each other so that no
+payload could pass, the schema's own keywords judge it, without dispatch. Each
+defect is recorded as a warning, which lint lists.
 """
 
 from __future__ import annotations
