@@ -310,7 +310,11 @@ def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     found = contract.lint(errors=errors)
     if args.output == "json":
         json.dump(
-            {"source": contract.source, "findings": [f.as_dict() for f in found]},
+            {
+                "source": contract.source,
+                "findings": [f.as_dict() for f in found],
+                "errors": [str(e) for e in errors],
+            },
             out,
             indent=2,
             ensure_ascii=False,

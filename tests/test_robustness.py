@@ -5,6 +5,7 @@ operation `$ref`s are followed, and a command with nothing to check says so.
 from __future__ import annotations
 
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -133,6 +134,14 @@ def test_lint_reports_every_spec_error_and_the_findings_of_the_rest(
     assert "dangling $ref '#/components/schemas/Region'" in err
     assert "(#/paths/~1bad/get): malformed operation" in err
     assert err.strip().splitlines()[-1].startswith("error: 2 spec error(s)")
+
+
+def test_lint_as_json_lists_the_spec_errors_too(spec: Path) -> None:
+    code, out, _ = run("lint", "--spec", str(spec), "--format", "json")
+    document = json.loads(out)
+    assert code == 2
+    assert len(document["errors"]) == 2
+    assert "operation-without-responses" in {f["code"] for f in document["findings"]}
 
 
 def test_lint_reads_schemas_in_every_file_a_ref_reaches(spec: Path) -> None:
