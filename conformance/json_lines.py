@@ -125,7 +125,7 @@ class JsonLines(Mapping[str, int]):
         faster than any scan written here)."""
         try:
             return _DECODER.raw_decode(self._text, at)[1]
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def _line(self, offset: int) -> int:
