@@ -157,13 +157,13 @@ class Compiler:
         self._ref_sink = root_refs
         names, taken = dict(self.def_names), set(self._taken)
         try:
-            try:
-                body = self._schema(loc)
-                self._drain()
-            except (AttributeError, TypeError, ValueError) as exc:
-                # A keyword of the wrong shape (`required: name`, `properties: [a]`).
-                raise self.spec.error(loc, f"malformed schema: {exc}") from None
-        except BaseException:
+            body = self._schema(loc)
+            self._drain()
+        except (AttributeError, TypeError, ValueError) as exc:
+            # A keyword of the wrong shape (`required: name`, `properties: [a]`).
+            self._forget(names, taken)
+            raise self.spec.error(loc, f"malformed schema: {exc}") from None
+        except BaseException:  # a SpecError: the next compile meets it again
             self._forget(names, taken)
             raise
         defs = {name: self.definitions[name] for name in self._reachable(root_refs)}
@@ -219,7 +219,7 @@ class Compiler:
             self.definitions[name] = self._schema(target, base=base)
             self._def_refs[name] = refs
 
-    def _forget(self, names: dict[tuple[Location, bool], str], taken: set[str]) -> None:
+    def _forget(self, names: dict[Any, str], taken: set[str]) -> None:
         """Undo the definitions named by a compile that failed: a later compile that
         reaches them compiles them again (and meets the same SpecError)."""
         for name in set(self.def_names.values()) - set(names.values()):
