@@ -112,7 +112,7 @@ class Router:
         servers = spec.root.data.get("servers") or []
         urls = [s.get("url") for s in servers if isinstance(s, dict)]
         return cls(
-            spec.operations.values(),
+            spec.indexed_operations().values(),  # a malformed one stays unmatched
             [u for u in urls if isinstance(u, str)],
             base_url,
         )
