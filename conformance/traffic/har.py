@@ -10,6 +10,7 @@ there is nothing to judge, and that is not the API's fault.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def load_har(path: Path, base_url: str | None = None) -> list[Exchange]:
         raise TrafficError(
             str(path), "not a HAR file: expected an object with log.entries (a list)"
         )
-    out = []
+    out: list[Exchange] = []
     for number, entry in enumerate(entries):
         where = f"{path} (log.entries[{number}])"
         try:
@@ -55,20 +56,20 @@ def _exchange(entry: dict[str, Any], index: int, where: str) -> Exchange:
     method, url = str(request["method"]).upper(), str(request["url"])
     status = int(response["status"])
     elapsed = max(float(entry.get("time") or 0.0), 0.0) / 1000.0
-    common = {
-        "index": index,
-        "name": "",
-        "operation_id": "",
-        "params": {},
-        "method": method,
-        "url": url,
-        "request_headers": _headers(request.get("headers")),
-        "elapsed": elapsed,
-        "extra": {"source": where},
-    }
+    common = Exchange(
+        index=index,
+        name="",
+        operation_id="",
+        params={},
+        method=method,
+        url=url,
+        request_headers=_headers(request.get("headers")),
+        elapsed=elapsed,
+        extra={"source": where},
+    )
     if status == 0:  # the browser got no answer
         reason = response.get("_error") or response.get("statusText") or "no answer"
-        return Exchange(**common, error=f"no answer recorded in the HAR ({reason})")
+        return replace(common, error=f"no answer recorded in the HAR ({reason})")
     if not 100 <= status <= 599:
         raise ValueError(f"response.status {status} is not an HTTP status code")
     headers = _headers(response.get("headers"))
@@ -77,8 +78,8 @@ def _exchange(entry: dict[str, Any], index: int, where: str) -> Exchange:
     if text is None and (content.get("size") or 0) > 0:
         # The export left the body out (a sanitized or size-capped HAR): nothing
         # to judge, which is not the API's fault.
-        return Exchange(
-            **common,
+        return replace(
+            common,
             status=status,
             response_headers=headers,
             error="the HAR holds no body text for this response (exported without "
@@ -95,4 +96,4 @@ def _exchange(entry: dict[str, Any], index: int, where: str) -> Exchange:
         "mimeType"
     ):
         headers += (("content-type", str(content["mimeType"])),)
-    return Exchange(**common, status=status, response_headers=headers, body=body)
+    return replace(common, status=status, response_headers=headers, body=body)

@@ -46,7 +46,7 @@ def load_vcr(
         raise TrafficError(
             str(path), "not a vcrpy cassette: expected a mapping with interactions"
         )
-    out = []
+    out: list[Exchange] = []
     for number, interaction in enumerate(data["interactions"]):
         where = f"{path} (interactions[{number}])"
         try:
