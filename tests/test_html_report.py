@@ -186,3 +186,24 @@ def test_a_screenshot_is_written_for_people_to_look_at(
         report.as_uri(),
     )
     assert _png_size(shot) == (width, height)
+
+
+def test_many_violations_are_also_grouped_by_rule_and_pointer(tmp_path: Path) -> None:
+    import json
+
+    broken = next(x for x in t.exchanges() if t.BROKEN_ID in x["url"])
+    items = []
+    for n in range(5):
+        body = json.loads(broken["body"]) | {"name": n}
+        url = broken["url"].replace(t.BROKEN_ID, f"{n}{t.BROKEN_ID[1:]}")
+        items.append(broken | {"url": url, "body": json.dumps(body).encode()})
+    har = tmp_path / "many.har"
+    har.write_text(json.dumps(t.har(items)))
+    argv = ["replay", str(har), "--spec", SPEC, "--report-dir", str(tmp_path / "r")]
+    assert main(argv, io.StringIO(), io.StringIO()) == 1
+    page = (tmp_path / "r" / "report.html").read_text()
+    grouped = page.split("By rule and pointer", 1)[1].split("Each failing probe", 1)[0]
+    rows = re.findall(
+        r'data-label="count">(\d+)</td>.*?data-label="pointer">([^<]+)<', grouped
+    )
+    assert sorted(rows) == [("5", "/id"), ("5", "/name")]

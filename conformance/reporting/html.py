@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from conformance.coverage import BODY_KINDS, not_exercised
+from conformance.reporting.summary import fold
 
 MAX_PASSED_ROWS = 200
 SHOWN_NOT_EXERCISED = 12  # the list opens with these; the rest is folded
@@ -189,6 +190,7 @@ def _failures(failed: list[dict[str, Any]], spec_name: str) -> str:
         f'<section id="failures"><h2>Failures ({len(failed)} probe(s), '
         f"{count} violation(s))</h2>"
     ]
+    out.append(_top_violations(failed))
     for p in failed:
         rows = []
         for v in p.get("violations", ()):
@@ -222,6 +224,37 @@ def _failures(failed: list[dict[str, Any]], spec_name: str) -> str:
             f"{excerpt}</article>"
         )
     return "".join(out) + "</section>"
+
+
+def _top_violations(failed: list[dict[str, Any]]) -> str:
+    """Violations grouped by rule and pointer (list items folded), when many."""
+    groups: Counter[tuple[str, str, str]] = Counter()
+    example: dict[tuple[str, str, str], str] = {}
+    for p in failed:
+        for v in p.get("violations", ()):
+            key = (
+                str(v.get("check")),
+                str(v.get("keyword")),
+                fold(v.get("pointer", "")),
+            )
+            groups[key] += 1
+            example.setdefault(key, str(v.get("message", "")))
+    if sum(groups.values()) <= 3:
+        return ""
+    rows = "".join(
+        f'<tr><td class="num" data-label="count">{n}</td>'
+        f'<td data-label="check">{_e(check)}</td>'
+        f'<td data-label="rule"><span class="rule">{_e(rule)}</span></td>'
+        f'<td class="ptr mono" data-label="pointer">{_e(ptr)}</td>'
+        f'<td data-label="example">{_e(example[(check, rule, ptr)])}</td></tr>'
+        for (check, rule, ptr), n in groups.most_common(20)
+    )
+    return (
+        '<h3>By rule and pointer</h3><div class="scroll"><table class="stack">'
+        '<thead><tr><th class="num">count</th><th>check</th><th>rule</th>'
+        f"<th>pointer</th><th>example</th></tr></thead><tbody>{rows}</tbody></table>"
+        "</div><h3>Each failing probe</h3>"
+    )
 
 
 def _errors(errors: list[dict[str, Any]]) -> str:
