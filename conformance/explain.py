@@ -53,8 +53,10 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
     """Read a `jsonschema.ValidationError` (recursively through its context)."""
     keyword = "false" if error.validator is None else str(error.validator)
     context = [
-        from_jsonschema(sub, int(sub.relative_schema_path[0]))
-        for sub in error.context or ()
+        from_jsonschema(sub, index)
+        for sub, index in zip(
+            error.context or (), _branches(error), strict=True
+        )
     ]
     return Failure(
         keyword,
@@ -67,6 +69,21 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
         branch,
         many=keyword == "oneOf" and not error.context,
     )
+
+
+def _branches(error: Any) -> list[int]:
+    """The union branch of each context error. jsonschema gives a `false` branch's
+    error no schema path, so that branch is the next `false` in the union."""
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    found, last = [], -1
+    for sub in error.context or ():
+        if sub.relative_schema_path:
+            last = int(sub.relative_schema_path[0])
+        else:
+            later = [i for i, o in enumerate(options) if o is False and i > last]
+            last = later[0] if later else last + 1
+        found.append(last)
+    return found
 
 
 def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Failure:
