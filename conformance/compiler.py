@@ -25,6 +25,7 @@ from .discriminator import (
     compile_discriminator,
     is_inheritance_base,
 )
+from .patterns import problem
 from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
 
@@ -84,7 +85,15 @@ _31_SUBSCHEMA = (
 _31_SUBSCHEMA_MAPS = ("patternProperties", "dependentSchemas")
 # Keywords that name or hold schemas without asserting anything themselves.
 _IDENTIFIERS = frozenset(
-    {"$id", "$anchor", "$dynamicAnchor", "$defs", "definitions", "$schema", "$vocabulary"}
+    {
+        "$id",
+        "$anchor",
+        "$dynamicAnchor",
+        "$defs",
+        "definitions",
+        "$schema",
+        "$vocabulary",
+    }
 )
 # The outermost `$dynamicAnchor` of each name in the dynamic scope (OpenAPI 3.1).
 Scope = tuple[tuple[str, Location], ...]
@@ -355,16 +364,7 @@ class Compiler:
             if kw in node:
                 out[kw] = node[kw]
         if "pattern" in out:
-            try:
-                re.compile(out["pattern"])
-            except (re.error, TypeError) as exc:
-                del out["pattern"]
-                self.spec.warn(
-                    pointer_loc(loc, "pattern"),
-                    "invalid-pattern",
-                    f"pattern is not a valid regular expression ({exc}); "
-                    "it is not asserted",
-                )
+            self._check_pattern(out["pattern"], pointer_loc(loc, "pattern"))
         for side, bound in (
             ("exclusiveMinimum", "minimum"),
             ("exclusiveMaximum", "maximum"),
@@ -377,6 +377,16 @@ class Compiler:
                 out[side] = value
         if "format" in node:
             self._format(node, out, loc)
+
+    def _check_pattern(self, pattern: Any, loc: Location) -> None:
+        """A pattern no ECMA-262 engine accepts is a defect of the spec."""
+        reason = problem(pattern)
+        if reason is not None:
+            raise self.spec.error(
+                loc,
+                f"pattern {pattern!r} is not an ECMA-262 regular expression "
+                f"({reason}); fix or remove it",
+            )
 
     def _format(self, node: dict[str, Any], out: dict[str, Any], loc: Location) -> None:
         fmt = node["format"]
@@ -489,6 +499,8 @@ class Compiler:
         for kw in _31_SUBSCHEMA:
             if kw in node:
                 out[kw] = self._subschema(node[kw], pointer_loc(loc, kw))
+        for name in node.get("patternProperties") or ():
+            self._check_pattern(name, pointer_loc(loc, "patternProperties", name))
         for kw in _31_SUBSCHEMA_MAPS:
             if isinstance(node.get(kw), dict):
                 out[kw] = {

@@ -11,14 +11,15 @@ names the discriminator arms taken on the way and the spec location of its rule.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .compiler import SourceMap
 from .formats import Format
+from .keywords import ECMA_PATTERN
 from .model import Violation
+from .patterns import search
 from .source import pointer_join
 from .spec import Location, Spec
 
@@ -54,9 +55,7 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
     keyword = "false" if error.validator is None else str(error.validator)
     context = [
         from_jsonschema(sub, index)
-        for sub, index in zip(
-            error.context or (), _branches(error), strict=True
-        )
+        for sub, index in zip(error.context or (), _branches(error), strict=True)
     ]
     return Failure(
         keyword,
@@ -91,7 +90,9 @@ def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Fai
     where = list(error.schema_path)
     keyword = str(where[-1]) if where else "false"
     node = _walk(root, where[:-1])
-    if keyword == "pattern" and isinstance(node, dict) and "pattern" not in node:
+    if keyword == ECMA_PATTERN:
+        keyword = "pattern"  # a pattern the engine ran through regress
+    elif keyword == "pattern" and isinstance(node, dict) and "pattern" not in node:
         keyword = "format"  # a format the engine ran as its exact pattern
     if not isinstance(node, dict) or keyword not in node:
         node, keyword = _walk(root, where), "false"  # a false schema
@@ -361,7 +362,7 @@ class Explainer:
             extra = sorted(
                 k
                 for k in got
-                if k not in known and not any(re.search(p, k) for p in patterns)
+                if k not in known and not any(search(p, k) for p in patterns)
             )
             return (
                 kw,

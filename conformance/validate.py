@@ -20,8 +20,9 @@ from jsonschema.exceptions import ValidationError
 from .compiler import DRAFT202012, CompiledSchema, SourceMap
 from .explain import Explainer, Failure, from_jsonschema, from_rs, pointer_order
 from .formats import Format
+from .keywords import OVERRIDES, OVERRIDES_202012, EcmaPattern, for_rs
 from .model import ValidationResult, Violation
-from .patterns import compiled as compiled_pattern
+from .patterns import search
 from .spec import Spec
 
 try:  # the fast engine is optional; the pure-Python path is complete without it
@@ -109,12 +110,20 @@ class ResponseValidator:
             name: _cached(self.formats[name].check) if name in self.formats else _always
             for name in names
         }
+        if not for_rs(rs_schema):  # a member-name pattern it would read otherwise
+            return None
         try:
-            return jsonschema_rs.validator_for(
-                rs_schema, formats=self._rs_formats, validate_formats=True
-            )
+            return self._rs_build(rs_schema)
         except Exception:  # noqa: BLE001 - any schema it cannot take: Python engine
             return None
+
+    def _rs_build(self, schema: dict[str, Any]) -> Any:
+        return jsonschema_rs.validator_for(
+            schema,
+            formats=self._rs_formats,
+            validate_formats=True,
+            keywords=_RS_KEYWORDS,
+        )
 
     def _fit_validator(self, schema: Any) -> Any:
         """A validator for one subschema (its `$ref`s resolve against the root)."""
@@ -124,9 +133,7 @@ class ResponseValidator:
             key = self.compiled.definitions_key
             combined = {**copied, "$schema": root["$schema"], key: root.get(key, {})}
             try:
-                return jsonschema_rs.validator_for(
-                    combined, formats=self._rs_formats, validate_formats=True
-                )
+                return self._rs_build(combined)
             except Exception:  # noqa: BLE001 - fall back to the Python engine
                 pass
         return self._py.evolve(schema=schema)
@@ -319,9 +326,7 @@ class ResponseValidator:
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
     """`pattern` read as ECMA-262, as jsonschema-rs reads it (see patterns.py)."""
-    if validator.is_type(instance, "string") and not compiled_pattern(pattern).search(
-        instance
-    ):
+    if validator.is_type(instance, "string") and not search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
@@ -341,12 +346,17 @@ def _multiple_of(validator: Any, factor: Any, instance: Any, schema: Any) -> Any
 
 
 _OVERRIDES = {"pattern": _pattern, "multipleOf": _multiple_of}
-# The pure-Python engine: jsonschema's validators with the two keywords whose Python
+# The pure-Python engine: jsonschema's validators with the keywords whose Python
 # reading differs from ECMA-262 / decimal arithmetic replaced (index: is 2020-12).
 _PYTHON_ENGINES = (
-    jsonschema.validators.extend(jsonschema.Draft7Validator, _OVERRIDES),
-    jsonschema.validators.extend(jsonschema.Draft202012Validator, _OVERRIDES),
+    jsonschema.validators.extend(
+        jsonschema.Draft7Validator, {**_OVERRIDES, **OVERRIDES}
+    ),
+    jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, {**_OVERRIDES, **OVERRIDES_202012}
+    ),
 )
+_RS_KEYWORDS = {"x-ecma-pattern": EcmaPattern}
 
 
 def _with_patterns(
