@@ -19,7 +19,6 @@ common differences:
 from __future__ import annotations
 
 import functools
-import re
 
 import regress
 
@@ -51,12 +50,6 @@ def ecma_to_python(pattern: str) -> str:
         out.append(char)
         i += 1
     return "".join(out)
-
-
-@functools.lru_cache(maxsize=1024)
-def compiled(pattern: str) -> re.Pattern[str]:
-    """`pattern` (ECMA-262) compiled for Python, once."""
-    return re.compile(ecma_to_python(pattern))
 
 
 @functools.lru_cache(maxsize=4096)
