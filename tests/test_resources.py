@@ -1,0 +1,188 @@
+"""Tests for OpenAPI 3.1 references (conformance.resources, spec.py, compiler.py):
+`$id` base URIs, `$anchor`, `$dynamicRef`, a schema's own `$defs`, escaped pointers,
+bundled metaschemas and mirrors; each verdict on both engines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from documents import WriteSpec
+from documents import openapi as _openapi
+
+import conformance
+import conformance.spec
+from conformance.errors import SpecError
+
+ENGINES = ["python", "rs"]
+
+
+def _doc(schemas: dict[str, Any], body: str | None = None) -> str:
+    text = "\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in schemas.items())
+    if body is None:
+        return _openapi(text, version="3.1.0")
+    return _openapi(text, body, version="3.1.0")
+
+
+TREE = {
+    "$id": "https://example.com/tree",
+    "$dynamicAnchor": "node",
+    "type": "object",
+    "properties": {"children": {"type": "array", "items": {"$dynamicRef": "#node"}}},
+}
+STRICT_TREE = {
+    "$id": "https://example.com/strict-tree",
+    "$dynamicAnchor": "node",
+    "$ref": "tree",
+    "unevaluatedProperties": False,
+}
+
+ROWS: dict[str, tuple[dict[str, Any], Any, bool]] = {
+    "own-defs-under-an-id": (
+        {
+            "Root": {
+                "$id": "https://example.com/pet",
+                "$defs": {"Pet": {"type": "object", "required": ["name"]}},
+                "$ref": "#/$defs/Pet",
+            }
+        },
+        {},
+        False,
+    ),
+    "own-defs-kept-beside-generated-definitions": (
+        {
+            "Root": {
+                "$defs": {"Name": {"type": "string"}},
+                "properties": {
+                    "name": {"$ref": "#/components/schemas/Root/$defs/Name"},
+                    "tag": {"$ref": "#/components/schemas/Tag"},
+                },
+            },
+            "Tag": {"type": "string"},
+        },
+        {"name": "rex", "tag": 7},
+        False,
+    ),
+    "relative-ref-against-the-id": (
+        {
+            "Root": {
+                "$id": "https://example.com/schemas/root",
+                "properties": {"tag": {"$ref": "tag"}},
+            },
+            "Tag": {"$id": "https://example.com/schemas/tag", "type": "string"},
+        },
+        {"tag": 1},
+        False,
+    ),
+    "urn-id": (
+        {
+            "Root": {"properties": {"tag": {"$ref": "urn:example:tag"}}},
+            "Tag": {"$id": "urn:example:tag", "type": "string"},
+        },
+        {"tag": 1},
+        False,
+    ),
+    "anchor": (
+        {
+            "Root": {"properties": {"tag": {"$ref": "#tag"}}},
+            "Tag": {"$anchor": "tag", "type": "string"},
+        },
+        {"tag": 1},
+        False,
+    ),
+    "dynamic-ref-extends-the-tree": (
+        {"Root": STRICT_TREE, "Tree": TREE},
+        {"children": [{"children": [], "extra": 1}]},
+        False,
+    ),
+    "dynamic-ref-plain-tree-allows-more": (
+        {"Root": TREE, "Strict": STRICT_TREE},
+        {"children": [{"children": [], "extra": 1}]},
+        True,
+    ),
+    "escaped-pointers": (
+        {
+            "Root": {
+                "properties": {
+                    "a": {"$ref": "#/components/schemas/a~1b"},
+                    "c": {"$ref": "#/components/schemas/c~0d"},
+                    "e": {"$ref": "#/components/schemas/e%25f"},
+                }
+            },
+            "a/b": {"type": "string"},
+            "c~d": {"type": "string"},
+            "e%f": {"type": "string"},
+        },
+        {"a": "x", "c": "y", "e": 3},
+        False,
+    ),
+    "metaschema-from-the-bundled-copy": (
+        {"Root": {"$ref": "https://json-schema.org/draft/2020-12/schema"}},
+        {"type": 1},
+        False,
+    ),
+    "false-alternatives": (
+        {"Root": {"anyOf": [False, False]}},
+        {},
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("schemas", "body", "conforms"), list(ROWS.values()), ids=list(ROWS)
+)
+def test_a_31_reference_resolves_as_json_schema_2020_12_says(
+    write_spec: WriteSpec,
+    monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    schemas: dict[str, Any],
+    body: Any,
+    conforms: bool,
+) -> None:
+    def no_network(uri: str, **_: Any) -> None:
+        raise AssertionError(f"read {uri}")
+
+    contract = write_spec(_doc(schemas))
+    monkeypatch.setattr(conformance.spec, "load_document", no_network)
+    validator = contract.response_validator("getX", 200, engine=engine)
+    result = validator.validate(body)
+    assert result.conforms is conforms
+    assert bool(result.violations) is not conforms  # explained, not a crash
+
+
+def test_a_mirror_serves_remote_documents_from_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "tag.json").write_text('{"type": "string"}')
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(_doc({"Root": {"$ref": "https://schemas.example.com/tag.json"}}))
+    mirrors = {"https://schemas.example.com/": str(tmp_path / "schemas")}
+    contract = conformance.load_contract(str(spec), mirrors=mirrors)
+    assert contract.response_validator("getX", 200).validate(1).conforms is False
+    assert contract.response_validator("getX", 200).validate("a").conforms is True
+
+
+@pytest.mark.parametrize(
+    ("ref", "says"),
+    [
+        ("https://schemas.example.com/pet.json", "not in the mirror"),
+        ("#nowhere", "has no $anchor or $dynamicAnchor 'nowhere'"),
+        ("urn:example:nowhere", "no schema of this spec has this $id"),
+    ],
+    ids=["missing-mirrored-file", "unknown-anchor", "unknown-urn"],
+)
+def test_a_31_reference_to_nothing_is_a_spec_error_naming_it(
+    tmp_path: Path, ref: str, says: str
+) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(_doc({"Root": {"properties": {"a": {"$ref": ref}}}}))
+    mirrors = {"https://schemas.example.com/": str(tmp_path)}
+    contract = conformance.load_contract(str(spec), mirrors=mirrors)
+    with pytest.raises(SpecError) as caught:
+        contract.response_validator("getX", 200)
+    assert caught.value.pointer == "/components/schemas/Root/properties/a/$ref"
+    assert says in str(caught.value)
