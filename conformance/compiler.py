@@ -322,6 +322,8 @@ class Compiler:
             out["not"] = self._subschema(node["not"], pointer_loc(loc, "not"))
         if self.is_31:
             self._keywords_31(node, out, loc)
+            if "$schema" in node:
+                self._dialect(node["$schema"], pointer_loc(loc, "$schema"))
         for kw in _SUBSCHEMA_LISTS:
             if isinstance(node.get(kw), list):
                 out[kw] = [
@@ -377,6 +379,16 @@ class Compiler:
                 out[side] = value
         if "format" in node:
             self._format(node, out, loc)
+
+    def _dialect(self, dialect: Any, loc: Location) -> None:
+        """A 3.1 schema is read as JSON Schema 2020-12; another `$schema` says so."""
+        if not is_2020_12(dialect):
+            self.spec.warn(
+                loc,
+                "unsupported-dialect",
+                f"$schema {dialect!r} is read as JSON Schema 2020-12 "
+                "(the dialect of OpenAPI 3.1)",
+            )
 
     def _check_pattern(self, pattern: Any, loc: Location) -> None:
         """A pattern no ECMA-262 engine accepts is a defect of the spec."""
@@ -554,6 +566,14 @@ class Compiler:
         for table in (self.map.int_formats,):
             if id(src) in table:
                 table[id(dst)] = table[id(src)]
+
+
+def is_2020_12(dialect: Any) -> bool:
+    """JSON Schema 2020-12 itself or OpenAPI 3.1's dialect of it."""
+    return isinstance(dialect, str) and (
+        dialect.rstrip("#") == DRAFT202012
+        or dialect.startswith("https://spec.openapis.org/oas/3.1/dialect/")
+    )
 
 
 def _tighten(

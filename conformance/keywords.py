@@ -135,10 +135,12 @@ class EcmaPattern:
             raise ValueError(f"{instance!r} does not match {self.pattern!r}")
 
 
-def for_rs(schema: Any) -> bool:
+def for_rs(schema: Any) -> tuple[bool, bool]:
     """Rewrite `pattern`s jsonschema-rs would read otherwise into `x-ecma-pattern`
-    (in place); False when a `patternProperties` name cannot be read alike (that
-    schema is then left to the pure-Python engine)."""
+    (in place). Returns whether jsonschema-rs can then take the schema (not when a
+    `patternProperties` name cannot be read alike: that schema is left to the
+    pure-Python engine), and whether it needs the custom keyword."""
+    custom = False
     stack = [schema]
     while stack:
         node = stack.pop()
@@ -150,8 +152,9 @@ def for_rs(schema: Any) -> bool:
         pattern = node.get("pattern")
         if isinstance(pattern, str) and not rs_reads(pattern):
             node[ECMA_PATTERN] = node.pop("pattern")
+            custom = True
         names = node.get("patternProperties")
         if isinstance(names, dict) and not all(rs_reads(p) for p in names):
-            return False
+            return False, custom
         stack.extend(v for k, v in node.items() if k not in _DATA)
-    return True
+    return True, custom

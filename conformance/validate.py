@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from .compiler import DRAFT202012, CompiledSchema, SourceMap
 from .explain import Explainer, Failure, from_jsonschema, from_rs, pointer_order
 from .formats import Format
-from .keywords import OVERRIDES, OVERRIDES_202012, EcmaPattern, for_rs
+from .keywords import ECMA_PATTERN, OVERRIDES, OVERRIDES_202012, EcmaPattern, for_rs
 from .model import ValidationResult, Violation
 from .patterns import search
 from .spec import Spec
@@ -76,6 +76,7 @@ class ResponseValidator:
         self._rs: Any = None
         self._rs_copies: dict[int, Any] = {}
         self._rs_formats: dict[str, Callable[[str], bool]] = {}
+        self._rs_custom = False  # the schema needs the x-ecma-pattern keyword
         self._root_arms: list[tuple[str, Any, str]] | None = None
         self._fit_validators: dict[int, Any] = {}  # subschema id → its validator
         self._conforming: dict[str, ValidationResult] = {}  # branch → shared result
@@ -110,7 +111,8 @@ class ResponseValidator:
             name: _cached(self.formats[name].check) if name in self.formats else _always
             for name in names
         }
-        if not for_rs(rs_schema):  # a member-name pattern it would read otherwise
+        readable, self._rs_custom = for_rs(rs_schema)
+        if not readable:  # a member-name pattern it would read otherwise
             return None
         try:
             return self._rs_build(rs_schema)
@@ -118,11 +120,10 @@ class ResponseValidator:
             return None
 
     def _rs_build(self, schema: dict[str, Any]) -> Any:
+        # Only when needed: jsonschema-rs releases without custom keywords still work.
+        custom = {"keywords": _RS_KEYWORDS} if self._rs_custom else {}
         return jsonschema_rs.validator_for(
-            schema,
-            formats=self._rs_formats,
-            validate_formats=True,
-            keywords=_RS_KEYWORDS,
+            schema, formats=self._rs_formats, validate_formats=True, **custom
         )
 
     def _fit_validator(self, schema: Any) -> Any:
@@ -356,7 +357,7 @@ _PYTHON_ENGINES = (
         jsonschema.Draft202012Validator, {**_OVERRIDES, **OVERRIDES_202012}
     ),
 )
-_RS_KEYWORDS = {"x-ecma-pattern": EcmaPattern}
+_RS_KEYWORDS = {ECMA_PATTERN: EcmaPattern}
 
 
 def _with_patterns(

@@ -66,6 +66,8 @@ MEMBER_ROWS = {
     "unicode-digits-are-no-digits": (r"^\d+$", "১২", False),
     "ascii-digits-are-digits": (r"^\d+$", "12", True),
     "white-space-byte-order-mark": (r"^\s", "\ufeffa", True),
+    "legacy-identity-escape-z": (r"^a\z", "az", True),
+    "legacy-identity-escape-z-is-no-anchor": (r"^a\z", "a", False),
 }
 
 
