@@ -26,6 +26,7 @@ from .discriminator import (
     is_inheritance_base,
 )
 from .patterns import problem
+from .resources import is_2020_12
 from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
 
@@ -566,14 +567,6 @@ class Compiler:
         for table in (self.map.int_formats,):
             if id(src) in table:
                 table[id(dst)] = table[id(src)]
-
-
-def is_2020_12(dialect: Any) -> bool:
-    """JSON Schema 2020-12 itself or OpenAPI 3.1's dialect of it."""
-    return isinstance(dialect, str) and (
-        dialect.rstrip("#") == DRAFT202012
-        or dialect.startswith("https://spec.openapis.org/oas/3.1/dialect/")
-    )
 
 
 def _tighten(

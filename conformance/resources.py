@@ -32,6 +32,14 @@ _NAMES = frozenset(
 )
 
 
+def is_2020_12(dialect: Any) -> bool:
+    """JSON Schema 2020-12 itself, or OpenAPI 3.1's dialect of it."""
+    return isinstance(dialect, str) and (
+        dialect.rstrip("#") == "https://json-schema.org/draft/2020-12/schema"
+        or dialect.startswith("https://spec.openapis.org/oas/3.1/dialect/")
+    )
+
+
 def has_scheme(uri: str) -> bool:
     """An absolute URI (`https:`, `urn:`, `tag:`), not a path (`C:` is a drive)."""
     return bool(_SCHEME.match(uri)) and not re.match(r"^[A-Za-z]:[\\/]", uri)

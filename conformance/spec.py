@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import SpecError, UsageError
 from .model import Finding
-from .resources import Resources, has_scheme, index, resolve
+from .resources import Resources, has_scheme, index, is_2020_12, resolve
 from .source import (
     Document,
     join_uri,
@@ -129,6 +129,14 @@ class Spec:
         spec._check_version()
         if spec.is_31:
             spec.resources(root.uri)
+            dialect = root.data.get("jsonSchemaDialect")
+            if dialect is not None and not is_2020_12(dialect):
+                spec.warn(
+                    Location(root.uri, "/jsonSchemaDialect"),
+                    "unsupported-dialect",
+                    f"jsonSchemaDialect {dialect!r}: schemas are read as JSON "
+                    "Schema 2020-12 (the dialect of OpenAPI 3.1)",
+                )
         return spec
 
     # -- documents and references -------------------------------------------------

@@ -186,3 +186,14 @@ def test_a_31_reference_to_nothing_is_a_spec_error_naming_it(
         contract.response_validator("getX", 200)
     assert caught.value.pointer == "/components/schemas/Root/properties/a/$ref"
     assert says in str(caught.value)
+
+
+def test_a_31_schema_in_another_dialect_is_read_as_2020_12_with_a_warning(
+    write_spec: WriteSpec,
+) -> None:
+    draft7 = "http://json-schema.org/draft-07/schema#"
+    contract = write_spec(_doc({"Root": {"$schema": draft7, "type": "string"}}))
+    assert contract.response_validator("getX", 200).validate(1).conforms is False
+    assert [(w.pointer, w.code) for w in contract.warnings] == [
+        ("/components/schemas/Root/$schema", "unsupported-dialect")
+    ]
