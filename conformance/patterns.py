@@ -22,34 +22,95 @@ import functools
 
 import regress
 
-_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_"}
-_NEGATED = {"D": "[^0-9]", "W": "[^A-Za-z0-9_]"}
+# ECMA-262 WhiteSpace and LineTerminator: what `\s` matches.
+_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f"
+    "\\u3000\\ufeff"
+)
+_CLASSES = {"d": "0-9", "w": "A-Za-z0-9_", "s": _SPACE}
+_NEGATED = {"D": "0-9", "W": "A-Za-z0-9_", "S": _SPACE}
+_ANY = "[^\\n\\r\\u2028\\u2029]"  # `.`: anything but a line terminator
+# Letters ECMA-262 gives a meaning after `\`; any other is the letter itself (legacy
+# identity escape), which Python would refuse or read as an anchor (`\Z`, `\A`).
+_ECMA_LETTERS = frozenset("bBcdDfknpPrsStuvwWx")
+_CLASS_LITERALS = frozenset("[&~|")  # literal in an ECMA class, a warning in Python's
 
 
 def ecma_to_python(pattern: str) -> str:
-    """The Python `re` pattern that matches what ECMA-262 `pattern` matches."""
-    out, i, in_class = [], 0, False
+    """The Python `re` pattern that matches what ECMA-262 `pattern` matches, for
+    generating strings (`\\p{…}` has no Python equivalent and stays as written)."""
+    out: list[str] = []
+    i, in_class = 0, False
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            if nxt in _CLASSES:
-                out.append(_CLASSES[nxt] if in_class else f"[{_CLASSES[nxt]}]")
-            elif nxt in _NEGATED and not in_class:
-                out.append(_NEGATED[nxt])
-            else:
-                out.append(char + nxt)
-            i += 2
+            text, i = _escape(pattern, i + 1, in_class)
+            out.append(text)
             continue
-        if char == "[" and not in_class:
+        if not in_class and char == "[":
+            if pattern.startswith("[^]", i):
+                out.append("[\\s\\S]")
+                i += 3
+                continue
+            if pattern.startswith("[]", i):
+                out.append("(?!)")
+                i += 2
+                continue
             in_class = True
-        elif char == "]" and in_class:
+        elif in_class and char == "]":
             in_class = False
-        elif char == "$" and not in_class:
+        elif in_class and char in _CLASS_LITERALS:
+            char = "\\" + char
+        elif not in_class and char == "$":
             char = r"\Z"
+        elif not in_class and char == ".":
+            char = _ANY
+        elif (
+            not in_class
+            and pattern.startswith("(?<", i)
+            and pattern[i + 3 : i + 4] not in "=!"
+        ):
+            char, i = "(?P<", i + 2
         out.append(char)
         i += 1
     return "".join(out)
+
+
+def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
+    """The Python text for the escape whose letter is at `i`, and the next index."""
+    nxt = pattern[i]
+    if nxt in _CLASSES:
+        return (_CLASSES[nxt] if in_class else f"[{_CLASSES[nxt]}]"), i + 1
+    if nxt in _NEGATED and not in_class:
+        return f"[^{_NEGATED[nxt]}]", i + 1
+    if (
+        nxt == "c"
+        and pattern[i + 1 : i + 2].isascii()
+        and pattern[i + 1 : i + 2].isalpha()
+    ):
+        return f"\\x{ord(pattern[i + 1]) % 32:02x}", i + 2
+    if nxt == "u" and pattern[i + 1 : i + 2] == "{" and "}" in pattern[i:]:
+        end = pattern.index("}", i)
+        return f"\\U{int(pattern[i + 2 : end], 16):08x}", end + 1
+    if nxt == "u" and _is_surrogate_pair(pattern[i - 1 : i + 11]):
+        high, low = int(pattern[i + 1 : i + 5], 16), int(pattern[i + 7 : i + 11], 16)
+        code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        return f"\\U{code:08x}", i + 11
+    if nxt == "k" and pattern[i + 1 : i + 2] == "<" and ">" in pattern[i:]:
+        end = pattern.index(">", i)
+        return f"(?P={pattern[i + 2 : end]})", end + 1
+    if nxt.isascii() and nxt.isalpha() and nxt not in _ECMA_LETTERS:
+        return nxt, i + 1
+    return "\\" + nxt, i + 1
+
+
+def _is_surrogate_pair(text: str) -> bool:
+    """`\\uD83D\\uDE00`: one astral character written as two UTF-16 halves."""
+    try:
+        high, low = int(text[2:6], 16), int(text[8:12], 16)
+    except ValueError:
+        return False
+    return text[6:8] == "\\u" and 0xD800 <= high < 0xDC00 and 0xDC00 <= low < 0xE000
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 from documents import WriteSpec
 from documents import openapi as _openapi
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance.errors import SpecError
+from conformance.patterns import ecma_to_python, search
 
 ENGINES = ["python", "rs"]
 
@@ -141,3 +144,28 @@ def test_an_invalid_pattern_is_a_spec_error_naming_its_pointer(
         contract.response_validator("getX", 200)
     assert caught.value.pointer == pointer
     assert "not an ECMA-262 regular expression" in caught.value.reason
+
+
+GENERATED = [
+    r"^\d+$",
+    r"^\w+$",
+    r"^\s$",
+    r"^\S+$",
+    r"^.$",
+    r"^abc$",
+    r"^(?<y>[0-9]{4})-\k<y>$",
+    r"^[^]$",
+    r"^\cJ$",
+    r"^a\z$",
+    r"^\u{1F600}$",
+    r"^\ud83d\ude00$",
+    r"^[[a&]+$",
+]
+
+
+@given(st.sampled_from(GENERATED), st.data())
+def test_strings_generated_for_a_pattern_match_it_as_ecma_262(
+    pattern: str, data: st.DataObject
+) -> None:
+    text = data.draw(st.from_regex(ecma_to_python(pattern)))
+    assert search(pattern, text)
