@@ -19,8 +19,11 @@ common differences:
 from __future__ import annotations
 
 import functools
+import re
 
 import regress
+
+from .errors import UsageError
 
 # ECMA-262 WhiteSpace and LineTerminator: what `\s` matches.
 _SPACE = (
@@ -74,6 +77,21 @@ def ecma_to_python(pattern: str) -> str:
         out.append(char)
         i += 1
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1024)
+def python_pattern(pattern: str) -> str:
+    """`ecma_to_python(pattern)`, checked: UsageError if Python's `re` cannot read
+    it (a Unicode property escape), since no string can be drawn for it."""
+    translated = ecma_to_python(pattern)
+    try:
+        re.compile(translated)
+    except re.error as exc:
+        raise UsageError(
+            f"cannot generate strings for the pattern {pattern!r}: Python's re "
+            f"cannot read it ({exc}); validation is unaffected"
+        ) from None
+    return translated
 
 
 def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:

@@ -15,7 +15,7 @@ from documents import openapi as _openapi
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.errors import SpecError
+from conformance.errors import SpecError, UsageError
 from conformance.patterns import ecma_to_python, search
 
 ENGINES = ["python", "rs"]
@@ -169,3 +169,12 @@ def test_strings_generated_for_a_pattern_match_it_as_ecma_262(
 ) -> None:
     text = data.draw(st.from_regex(ecma_to_python(pattern)))
     assert search(pattern, text)
+
+
+def test_generating_from_a_unicode_property_pattern_is_a_clear_error(
+    write_spec: WriteSpec,
+) -> None:
+    schema = {"type": "string", "pattern": r"^\p{Lu}+$"}
+    contract = write_spec(_document(schema))
+    with pytest.raises(UsageError, match=r"cannot generate strings for the pattern"):
+        contract.response_bodies("getX", 200).example()
