@@ -298,14 +298,28 @@ class Spec:
         try:
             self.node(target)
         except KeyError as exc:
+            named = uri if base or uri != where.uri else "this document"
             raise self.error(
                 where,
-                f"dangling $ref {ref!r}: {uri if base else 'this document'} "
-                f"has no {exc.args[0]!r} at #{fragment}",
+                f"dangling $ref {ref!r}: {named} has no {exc.args[0]!r} at "
+                f"#{fragment}{self._id_hint(where, uri)}",
             ) from None
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         return target
+
+    def _id_hint(self, where: Location, uri: str) -> str:
+        """3.1: when an `$id` changed the base URI, say which one."""
+        if not self.is_31:
+            return ""
+        resources = self.resources(where.uri)
+        resource = resources.resource_of(where.pointer)
+        if not resource:
+            return ""
+        return (
+            f" (the $id at #{resource} makes {resources.bases[resource]} the base "
+            "of references inside it)"
+        )
 
     def _target_31(self, ref: str, uri: str, fragment: str, where: Location) -> Any:
         """3.1: the resource named `uri` (an `$id`, else a document), then the

@@ -197,3 +197,20 @@ def test_a_31_schema_in_another_dialect_is_read_as_2020_12_with_a_warning(
     assert [(w.pointer, w.code) for w in contract.warnings] == [
         ("/components/schemas/Root/$schema", "unsupported-dialect")
     ]
+
+
+def test_a_pointer_under_an_id_names_the_id_that_moved_the_base(
+    tmp_path: Path,
+) -> None:
+    root = {
+        "$id": "https://example.com/root",
+        "properties": {"a": {"$ref": "#/components/schemas/Tag"}},
+    }
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(_doc({"Root": root, "Tag": {"type": "string"}}))
+    contract = conformance.load_contract(str(spec))
+    with pytest.raises(SpecError) as caught:
+        contract.response_validator("getX", 200)
+    assert "the $id at #/components/schemas/Root makes https://example.com/root" in (
+        caught.value.reason
+    )
