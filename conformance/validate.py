@@ -251,22 +251,30 @@ class ResponseValidator:
         stack: list[tuple[Any, list[Any], str, int]],
     ) -> None:
         described = any(
-            "properties" in s or "additionalProperties" in s for s in applied
+            k in s
+            for s in applied
+            for k in ("properties", "additionalProperties", "patternProperties")
         )
         if not described:
             return  # a free-form object documents any member
         props: dict[str, list[Any]] = {}
         extra: list[Any] = []
+        patterns: list[tuple[str, Any]] = []
         for s in applied:
             for name, sub in (s.get("properties") or {}).items():
                 props.setdefault(name, []).append(sub)
+            patterns.extend((s.get("patternProperties") or {}).items())
             more = s.get("additionalProperties")
             if more is True or isinstance(more, dict):
                 extra.append(more if isinstance(more, dict) else {})
         for name, value in instance.items():
             path = f"{where}/{_escape(name)}"
-            if name in props:
-                stack.append((value, props[name], path, depth + 1))
+            named = [sub for p, sub in patterns if search(p, name)]
+            if name in props or named:
+                subs = [*props.get(name, ()), *named]
+                stack.append(
+                    (value, [s for s in subs if s is not True], path, depth + 1)
+                )
             elif extra:
                 stack.append((value, extra, path, depth + 1))
             else:

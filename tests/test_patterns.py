@@ -178,3 +178,18 @@ def test_generating_from_a_unicode_property_pattern_is_a_clear_error(
     contract = write_spec(_document(schema))
     with pytest.raises(UsageError, match=r"cannot generate strings for the pattern"):
         contract.response_bodies("getX", 200).example()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_members_a_member_name_pattern_documents_are_no_drift(
+    write_spec: WriteSpec, engine: str
+) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}},
+        "patternProperties": {r"^\p{Lu}": {"type": "object", "properties": {}}},
+    }
+    contract = write_spec(_document(schema, version="3.1.0"))
+    validator = contract.response_validator("getX", 200, drift=True, engine=engine)
+    body = {"id": "a", "Été": {"b": 1}, "été": 2}
+    assert validator.validate(body).drift == ("/été", "/Été/b")
