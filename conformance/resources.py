@@ -56,7 +56,11 @@ def resolve(base: str, ref: str) -> str:
         return _normal(ref)
     if scheme == "file" or not has_scheme(base):
         return join_uri(base, ref)
-    return _normal(urljoin(base, ref))
+    joined = urljoin(base, ref)
+    if not has_scheme(joined):  # a URN base: RFC 3986 merges paths all the same
+        name, _, path = base.partition(":")
+        joined = f"{name}:{path[: path.rfind('/') + 1]}{ref}"
+    return _normal(joined)
 
 
 def _normal(uri: str) -> str:

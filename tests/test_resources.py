@@ -16,6 +16,7 @@ from documents import openapi as _openapi
 import conformance
 import conformance.spec
 from conformance.errors import SpecError
+from conformance.resources import resolve
 
 ENGINES = ["python", "rs"]
 
@@ -214,3 +215,28 @@ def test_a_pointer_under_an_id_names_the_id_that_moved_the_base(
     assert "the $id at #/components/schemas/Root makes https://example.com/root" in (
         caught.value.reason
     )
+
+
+@pytest.mark.parametrize(
+    ("base", "ref", "uri"),
+    [
+        ("https://x.test/a/b", "../c", "https://x.test/c"),
+        ("https://x.test/a", "HTTPS://x.test/b#f", "https://x.test/b"),
+        ("/specs/api/openapi.yaml", "tag.json", "/specs/api/tag.json"),
+        ("/specs/api/openapi.yaml", "urn:example:tag", "urn:example:tag"),
+        ("urn:example:a", "#/x", "urn:example:a"),
+        ("urn:example:a", "b.json", "urn:b.json"),
+    ],
+    ids=[
+        "relative",
+        "scheme-case",
+        "file",
+        "urn-from-file",
+        "urn-fragment",
+        "urn-base",
+    ],
+)
+def test_a_reference_resolves_against_its_base_uri(
+    base: str, ref: str, uri: str
+) -> None:
+    assert resolve(base, ref) == uri
