@@ -87,6 +87,8 @@ class Resources:
     bases: dict[str, str] = field(default_factory=dict)  # resource pointer → URI
     anchors: dict[tuple[str, str], str] = field(default_factory=dict)
     dynamic: dict[str, dict[str, str]] = field(default_factory=dict)
+    # (resource, name) → every pointer declaring it, where there is more than one
+    clashes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def resource_of(self, pointer: str) -> str:
         """The pointer of the resource that holds `pointer` (its nearest `$id`)."""
@@ -112,10 +114,13 @@ def index(uri: str, data: Any) -> Resources:
     """Every resource, anchor and dynamic anchor in the document `data` at `uri`."""
     found = Resources(uri, ids={uri.partition("#")[0]: ""}, bases={"": uri})
     for node, pointer, resource in _schemas(data, found):
-        for keyword in ("$anchor", "$dynamicAnchor"):
-            name = node.get(keyword)
-            if isinstance(name, str):
-                found.anchors.setdefault((resource, name), pointer)
+        names = {node.get("$anchor"), node.get("$dynamicAnchor")}
+        for name in names:
+            if not isinstance(name, str):
+                continue
+            first = found.anchors.setdefault((resource, name), pointer)
+            if first != pointer:
+                found.clashes.setdefault((resource, name), [first]).append(pointer)
         name = node.get("$dynamicAnchor")
         if isinstance(name, str):
             found.dynamic.setdefault(resource, {}).setdefault(name, pointer)

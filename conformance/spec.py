@@ -335,7 +335,16 @@ class Spec:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         if not fragment or fragment.startswith("/"):
             return Location(resource.uri, resource.pointer + fragment)
-        pointer = self.resources(resource.uri).anchor(resource.pointer, fragment)
+        resources = self.resources(resource.uri)
+        pointer = resources.anchor(resource.pointer, fragment)
+        clash = resources.clashes.get((resource.pointer, fragment))
+        if clash:
+            raise self.error(
+                where,
+                f"$ref {ref!r}: {uri} declares the anchor {fragment!r} "
+                f"{len(clash)} times (at {', '.join('#' + p for p in sorted(clash))}); "
+                "an anchor names one schema of its resource: rename all but one",
+            )
         if pointer is None:
             raise self.error(
                 where,

@@ -240,3 +240,20 @@ def test_a_reference_resolves_against_its_base_uri(
     base: str, ref: str, uri: str
 ) -> None:
     assert resolve(base, ref) == uri
+
+
+def test_an_anchor_declared_twice_in_one_resource_is_a_spec_error(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "openapi.yaml"
+    schemas = {
+        "Root": {"properties": {"a": {"$ref": "#tag"}}},
+        "Tag": {"$anchor": "tag", "type": "string"},
+        "Label": {"$anchor": "tag", "type": "integer"},
+    }
+    spec.write_text(_doc(schemas))
+    with pytest.raises(SpecError) as caught:
+        conformance.load_contract(str(spec)).response_validator("getX", 200)
+    assert "declares the anchor 'tag' 2 times (at #/components/schemas/Label" in (
+        caught.value.reason
+    )
