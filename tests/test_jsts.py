@@ -22,9 +22,9 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 import referencing
-import referencing.jsonschema
 from conftest import SHARED, need_shared
 from jsonschema_specifications import REGISTRY as METASCHEMAS
+from referencing.jsonschema import DRAFT4, DRAFT7, DRAFT202012
 
 import conformance
 from conformance.errors import ConformanceError
@@ -32,6 +32,11 @@ from conformance.errors import ConformanceError
 JSTS = SHARED / "jsts"
 REMOTES = "http://localhost:1234/"
 DRAFTS = {"draft2020-12": "3.1.0", "draft7": "3.0.3", "draft4": "3.0.3"}
+JSONSCHEMA = {  # the reference: jsonschema's validator for each draft
+    "draft2020-12": jsonschema.Draft202012Validator,
+    "draft7": jsonschema.Draft7Validator,
+    "draft4": jsonschema.Draft4Validator,
+}
 
 # Keywords an OpenAPI 3.0 Schema Object allows (3.0 has no boolean schemas, no
 # `const`, `if`, `definitions`, type lists or tuple `items`).
@@ -164,16 +169,13 @@ def _registry() -> referencing.Registry[Any]:
     """jsonschema's registry: the remotes under localhost:1234 and the metaschemas."""
     resources = []
     for path in sorted((JSTS / "remotes").rglob("*.json")):
-        uri = REMOTES + path.relative_to(JSTS / "remotes").as_posix()
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append(
-            (
-                uri,
-                referencing.Resource.from_contents(
-                    contents, default_specification=referencing.jsonschema.DRAFT202012
-                ),
-            )
+        relative = path.relative_to(JSTS / "remotes").as_posix()
+        draft = {"draft4": DRAFT4, "draft7": DRAFT7}.get(relative.split("/")[0])
+        resource = referencing.Resource.from_contents(
+            json.loads(path.read_text(encoding="utf-8")),
+            default_specification=draft or DRAFT202012,
         )
+        resources.append((REMOTES + relative, resource))
     return METASCHEMAS.with_resources(resources)
 
 
@@ -182,9 +184,7 @@ def _run(name: str, tmp: Path, formats: bool) -> Tally:
     version = DRAFTS[draft]
     groups = json.loads((JSTS / "tests" / draft / rel).read_text(encoding="utf-8"))
     registry = _registry()
-    default = {"draft2020-12": jsonschema.Draft202012Validator}.get(
-        draft, jsonschema.Draft7Validator if draft == "draft7" else None
-    ) or jsonschema.Draft4Validator
+    default = JSONSCHEMA[draft]
     tally = Tally()
     switches = None if formats else {"*": False}
     for index, group in enumerate(groups):
