@@ -176,7 +176,7 @@ def _registry() -> referencing.Registry[Any]:
             default_specification=draft or DRAFT202012,
         )
         resources.append((REMOTES + relative, resource))
-    return METASCHEMAS.with_resources(resources)
+    return METASCHEMAS.with_resources(resources).crawl()
 
 
 def _run(name: str, tmp: Path, formats: bool) -> Tally:
