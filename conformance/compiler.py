@@ -311,7 +311,7 @@ class Compiler:
             ):
                 return beside[0]
             # 3.1: a reference has siblings; keep both (it joins the allOf).
-        out = {}
+        out: dict[str, Any] = {}
         self._note(out, loc)
         if isinstance(node.get("allOf"), list):
             write_only = write_only | self._write_only_names(node, loc)

@@ -285,6 +285,7 @@ class Spec:
                 f"$ref {ref!r} in a remote document points at a local file; "
                 "refused (a fetched spec may only refer to URLs)",
             )
+        target: Location
         if self.is_31:
             target = self._target_31(ref, uri, fragment, where)
         else:
@@ -321,7 +322,9 @@ class Spec:
             "of references inside it)"
         )
 
-    def _target_31(self, ref: str, uri: str, fragment: str, where: Location) -> Any:
+    def _target_31(
+        self, ref: str, uri: str, fragment: str, where: Location
+    ) -> Location:
         """3.1: the resource named `uri` (an `$id`, else a document), then the
         pointer or the `$anchor` of the fragment inside it."""
         local = self.resources(where.uri).ids.get(uri)

@@ -121,7 +121,7 @@ class ResponseValidator:
 
     def _rs_build(self, schema: dict[str, Any]) -> Any:
         # Only when needed: jsonschema-rs releases without custom keywords still work.
-        custom = {"keywords": _RS_KEYWORDS} if self._rs_custom else {}
+        custom: dict[str, Any] = {"keywords": _RS_KEYWORDS} if self._rs_custom else {}
         return jsonschema_rs.validator_for(
             schema, formats=self._rs_formats, validate_formats=True, **custom
         )
