@@ -193,3 +193,30 @@ def test_members_a_member_name_pattern_documents_are_no_drift(
     validator = contract.response_validator("getX", 200, drift=True, engine=engine)
     body = {"id": "a", "Été": {"b": 1}, "été": 2}
     assert validator.validate(body).drift == ("/été", "/Été/b")
+
+
+def test_both_engines_explain_pattern_failures_alike(write_spec: WriteSpec) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "pattern": r"^a\z"},
+            "b": {"type": "string", "pattern": r"^(?<y>[0-9]{4})$"},
+        },
+        "patternProperties": {r"^\p{Lu}": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    contract = write_spec(_document(schema, version="3.1.0"))
+    body = {"a": "a", "b": "abcd", "Été": "x", "zz": 1}
+    found = {
+        engine: contract.response_validator("getX", 200, engine=engine)
+        .validate(body)
+        .violations
+        for engine in ENGINES
+    }
+    assert found["rs"] == found["python"]
+    assert [(v.pointer, v.keyword) for v in found["rs"]] == [
+        ("", "additionalProperties"),
+        ("/a", "pattern"),
+        ("/b", "pattern"),
+        ("/Été", "type"),
+    ]
