@@ -179,7 +179,13 @@ class Spec:
         """A mirror's copy, a bundled metaschema, else the file or URL itself."""
         for prefix, folder in self.mirrors.items():
             if uri.startswith(prefix):
-                path = os.path.join(folder, *uri[len(prefix) :].split("/"))
+                rest = unquote(uri[len(prefix) :].partition("?")[0])
+                path = os.path.join(folder, *rest.split("/"))
+                inside = os.path.commonpath(
+                    [os.path.abspath(folder), os.path.abspath(path)]
+                )
+                if inside != os.path.abspath(folder):
+                    raise SpecError(uri, "", f"leads outside the mirror {folder}")
                 try:
                     with open(path, "rb") as handle:
                         return parse_document(handle.read(), uri)

@@ -171,10 +171,19 @@ def test_a_mirror_serves_remote_documents_from_a_folder(tmp_path: Path) -> None:
     ("ref", "says"),
     [
         ("https://schemas.example.com/pet.json", "not in the mirror"),
+        (
+            "https://schemas.example.com/a/%2E%2E/%2E%2E/x.json",
+            "leads outside the mirror",
+        ),
         ("#nowhere", "has no $anchor or $dynamicAnchor 'nowhere'"),
         ("urn:example:nowhere", "no schema of this spec has this $id"),
     ],
-    ids=["missing-mirrored-file", "unknown-anchor", "unknown-urn"],
+    ids=[
+        "missing-mirrored-file",
+        "mirror-escape",
+        "unknown-anchor",
+        "unknown-urn",
+    ],
 )
 def test_a_31_reference_to_nothing_is_a_spec_error_naming_it(
     tmp_path: Path, ref: str, says: str
