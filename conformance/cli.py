@@ -7,15 +7,17 @@ input error, 3 no answer from the target (errors only).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .errors import ConformanceError, PayloadError, UsageError
+from .redact import RedactingStream
 
 MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
 
@@ -96,8 +98,17 @@ def main(
     err: IO[str] | None = None,
 ) -> int:
     """Entry point: parse, run, map failures to exit codes."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    # Every line printed passes the redactor; commands teach it the secrets.
+    streams = (RedactingStream(out or sys.stdout), RedactingStream(err or sys.stderr))
+    try:
+        return _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
+    finally:
+        for stream in streams:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+
+def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         func: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.func

@@ -197,7 +197,7 @@ def report(
         raise UsageError(
             f"cannot write reports ({exc.filename or report_dir}): {exc.strerror}"
         ) from None
-    print(summary.console(run), file=out)
+    print(run.redactor.text(summary.console(run)), file=out)
     print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
     return run.exit_code
 
@@ -209,6 +209,8 @@ def _checks(cfg: RunConfig) -> list[str] | None:
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import DEFAULT_RECORDINGS, load_run_config
+    from .probe import redactor_of
+    from .redact import learn
     from .runner import run_live, run_replay
 
     cfg = load_run_config(args.config)
@@ -228,6 +230,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             )
         location = cfg.path_value("recordings", DEFAULT_RECORDINGS)
         assert location is not None
+        redactor = cfg.redactor()
+        learn(out, redactor)
+        learn(err, redactor)
         contract = contract_for(args, cfg)
         print(
             f"no target given: replaying the recordings in {_shown(location)} offline "
@@ -236,13 +241,20 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         progress = Progress(err)
         run = run_replay(
-            contract, _shown(location), checks=checks, drift=drift, progress=progress
+            contract,
+            _shown(location),
+            checks=checks,
+            drift=drift,
+            progress=progress,
+            redactor=redactor,
         )
         progress.finish()
         return report(run, args, cfg, out, checks)
 
     contract = contract_for(args, cfg)
     requests, settings, base_url = plan(args, cfg, contract, err)
+    learn(out, redactor_of(settings))
+    learn(err, redactor_of(settings))
     progress = Progress(err)
     if args.record is not None:
         try:
