@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .assertions import AssertingContract
     from .config import RunConfig
     from .recording import Exchange
+    from .redact import Redactor
     from .runner import ProbeResult
 
 LIVE_MARK = "conformance_live"
@@ -227,37 +228,41 @@ class _ExchangeItem(pytest.Item):
 
     result: ProbeResult | None = None
     recorded: Exchange | None = None
+    known: Redactor
 
     def exchange(self) -> Exchange:
         raise NotImplementedError
 
-    def secrets(self) -> list[str]:
-        """Values never to show in reports (a recorded exchange has none left)."""
-        return []
+    def redactor(self) -> Redactor:
+        """What no report may show: the project's secrets (config, token variable)."""
+        return _run_config(self.config).redactor()
 
     def setup(self) -> None:
-        from .runner import ERROR, judge, without_secrets
+        from .runner import ERROR, judge
 
         contract = contract_of(self.config)
         cfg = _run_config(self.config)
         checks = cfg.value("checks")
         self.recorded = self.exchange()
-        self.result = without_secrets(
-            judge(self.recorded, contract, list(checks) if checks else None, True),
-            self.secrets(),
+        self.known = self.redactor().learned_from(self.recorded)
+        self.result = self.known.data(
+            judge(self.recorded, contract, list(checks) if checks else None, True)
         )
-        self.user_properties.append(("status", str(self.result.status)))
+        properties = [("status", str(self.result.status))]
         if self.result.content_type:
-            self.user_properties.append(("content_type", self.result.content_type))
+            properties.append(("content_type", self.result.content_type))
         if self.result.branch:
-            self.user_properties.append(("branch", self.result.branch))
+            properties.append(("branch", self.result.branch))
         if self.result.warnings:
             drift = ", ".join(w.violation.pointer for w in self.result.warnings)
-            self.user_properties.append(("drift", drift))
+            properties.append(("drift", drift))
+        self.user_properties += [(k, self.known.text(v)) for k, v in properties]
         if self.result.outcome == ERROR:
             pytest.fail(
-                f"{self.name}: no answer from {self.result.url or 'the API'}: "
-                f"{self.result.error}",
+                self.known.text(
+                    f"{self.name}: no answer from {self.result.url or 'the API'}: "
+                    f"{self.result.error}"
+                ),
                 pytrace=False,
             )
 
@@ -277,8 +282,9 @@ class _ExchangeItem(pytest.Item):
             result.status,
             result.content_type,
             result.branch,
-            excerpt(exchange.body),
+            excerpt(exchange.body, self.known),
             request=f"{result.method} {result.url}".strip(),
+            redactor=self.known,
         )
         pytest.fail(failure_text(contract, verdict), pytrace=False)
 
@@ -312,10 +318,10 @@ class LiveProbeItem(_ExchangeItem):
         send_all([requests[self.index]], settings, sent.append)
         return sent[0]
 
-    def secrets(self) -> list[str]:
-        from .probe import secrets_of
+    def redactor(self) -> Redactor:
+        from .probe import redactor_of
 
-        return secrets_of(_plan(self.config)[1])
+        return super().redactor().merged(redactor_of(_plan(self.config)[1]))
 
 
 def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
