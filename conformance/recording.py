@@ -266,15 +266,24 @@ class CassetteWriter:
 
 
 def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
-    """The cassette files at `location` (a .jsonl file, or a directory of them)."""
+    """The cassette files at `location`: a .jsonl file, or every one in a directory
+    and its subfolders (`recordings/` finds `recordings/getjob/*.jsonl`), in path
+    order; hidden files and folders (temporary cassettes) are skipped."""
     path = Path(location)
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.glob("*.jsonl") if not p.name.startswith("."))
+        files = sorted(
+            p
+            for p in path.rglob("*.jsonl")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
         if files:
             return files
-        raise UsageError(f"{path}: no cassettes (*.jsonl) in this directory")
+        raise UsageError(
+            f"{path}: no cassettes (*.jsonl) in this directory or its subfolders"
+        )
     raise UsageError(f"{path}: no such cassette file or directory")
 
 
