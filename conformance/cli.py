@@ -146,6 +146,7 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
 def load(args: argparse.Namespace, err: IO[str]) -> Any:
     """The contract named by --spec (or the project default), with format switches."""
     from .compiler import INT_BOUNDS
+    from .config import default_spec
     from .contract import load_contract
     from .formats import BUILTIN_FORMATS
 
@@ -157,7 +158,8 @@ def load(args: argparse.Namespace, err: IO[str]) -> Any:
                 f"({', '.join(sorted(known))})"
             )
     switches = {("*" if n == "all" else n): False for n in args.no_format}
-    return load_contract(args.spec, nullable=args.nullable, formats=switches)
+    spec = args.spec if args.spec is not None else default_spec()
+    return load_contract(spec, nullable=args.nullable, formats=switches)
 
 
 def print_warnings(contract: Any, err: IO[str]) -> None:

@@ -15,6 +15,7 @@ and their text come from runner.py and assertions.py; nothing is checked here.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
 _CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
+_CLI_FLAG = re.compile(r"(?<![\w-])--(spec|base-url)(?![\w-])")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,8 +99,14 @@ def contract_of(config: pytest.Config) -> AssertingContract:
             config.stash[_CONTRACT] = exc  # remembered: one load per session
     found = config.stash[_CONTRACT]
     if isinstance(found, Exception):
-        pytest.fail(f"conformance: {found}", pytrace=False)
+        pytest.fail(f"conformance: {own_options(str(found))}", pytrace=False)
     return found
+
+
+def own_options(message: str) -> str:
+    """A message of the shared code with the CLI's flags named as this plugin's
+    options (`--spec` → `--conformance-spec`), so the advice can be followed."""
+    return _CLI_FLAG.sub(r"--conformance-\1", message)
 
 
 def session_contract() -> AssertingContract:
@@ -145,7 +153,7 @@ def pytest_collection(session: pytest.Session) -> None:
             cfg = _run_config(config)
             probes = cfg.probes()
         except ConformanceError as exc:  # a bad config: the user's error, not ours
-            raise pytest.UsageError(f"conformance: {exc}") from None
+            raise pytest.UsageError(f"conformance: {own_options(str(exc))}") from None
         if cfg.path is not None and probes:
             claimed[cfg.path.resolve()] = "live"
             _add_arg(config, cfg.path.resolve())
@@ -353,5 +361,5 @@ def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
             config.stash[_PLAN] = exc
     found = config.stash[_PLAN]
     if isinstance(found, Exception):
-        pytest.fail(f"conformance: {found}", pytrace=False)
+        pytest.fail(f"conformance: {own_options(str(found))}", pytrace=False)
     return found

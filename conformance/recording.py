@@ -288,23 +288,43 @@ def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
 
 
 def load(location: str | os.PathLike[str]) -> Iterator[Exchange]:
-    """Every exchange recorded at `location`, in probe order within each file."""
+    """Every exchange recorded at `location`, in probe order within each file.
+
+    A bad line is a UsageError naming the file and line (`x.jsonl:3: ...`); a last
+    line cut short (a copy or a run that stopped mid-write) says so.
+    """
     for path in cassette_files(location):
         exchanges = []
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot read cassette: {exc}") from None
-        for number, raw in enumerate(text.splitlines(), 1):
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines, 1):
             if not raw.strip():
                 continue
             where = f"{path}:{number}"
-            try:
-                line = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{where}: not JSON: {exc.msg}") from None
-            if not isinstance(line, dict):
-                raise UsageError(f"{where}: not a cassette line: expected an object")
-            exchanges.append(from_json(line, where))
+            cut = number == len(lines) and not data.endswith(b"\n")
+            exchanges.append(from_json(_line(raw, where, cut), where))
         exchanges.sort(key=lambda e: e.index)
         yield from exchanges
+
+
+def _line(raw: bytes, where: str, cut: bool) -> dict[str, Any]:
+    """One cassette line parsed, or a UsageError naming it."""
+    hint = " (the file ends mid-line: truncated? record it again)" if cut else ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{where}: not UTF-8 text at column {exc.start + 1}{hint}"
+        ) from None
+    try:
+        line = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{where}:{exc.colno}: not JSON ({exc.msg.removesuffix(' at')}){hint}"
+        ) from None
+    if not isinstance(line, dict):
+        raise UsageError(f"{where}: not a cassette line: expected an object")
+    return line
