@@ -90,7 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", metavar="URL", help="probe this API (overrides the target's)"
     )
-    parser.add_argument("--operation", metavar="ID", help="operationId to probe")
+    parser.add_argument(
+        "--operation",
+        metavar="ID",
+        help="operationId to probe (needed when the spec has several)",
+    )
     parser.add_argument(
         "--param",
         action="append",
@@ -98,14 +102,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="a parameter; repeating a name starts another probe",
     )
-    parser.add_argument("--auth-scheme", choices=("Bearer", "Token"))
+    parser.add_argument(
+        "--auth-scheme",
+        choices=("Bearer", "Token"),
+        help="Authorization: Bearer <token> or Token <token> "
+        "(default: from the spec's security scheme)",
+    )
     parser.add_argument(
         "--token-env", type=_env_name, metavar="NAME", help="variable holding the token"
     )
-    parser.add_argument("--timeout", type=_at_least(0.001), metavar="S")
-    parser.add_argument("--retries", type=_at_least(0, int), metavar="N")
-    parser.add_argument("--concurrency", type=_at_least(1, int), metavar="N")
-    parser.add_argument("--rate-limit", type=_rate, metavar="R/s", help="0: unlimited")
+    parser.add_argument(
+        "--timeout",
+        type=_at_least(0.001),
+        metavar="S",
+        help=f"seconds per attempt, whole request (default: {DEFAULTS['timeout']:g})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_at_least(0, int),
+        metavar="N",
+        help="extra attempts on connection errors, 429, 502, 503, 504 "
+        f"(default: {DEFAULTS['retries']})",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_at_least(1, int),
+        metavar="N",
+        help=f"requests in flight at once (default: {DEFAULTS['concurrency']})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate,
+        metavar="R/s",
+        help="at most R attempts per second (default: 0, unlimited)",
+    )
     parser.add_argument(
         "--record", metavar="DIR", help="write cassettes (redacted) here"
     )
