@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import string
 from collections.abc import Collection, Iterable, Mapping
 from typing import IO, Any
 
@@ -52,7 +53,12 @@ ALWAYS_SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
 _ENTITIES = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
-_ESCAPED_BY_BACKSLASH = frozenset("/\"'\\")
+# JSON escapes / " \ ; Markdown and shells escape any punctuation with a backslash.
+_ESCAPED_BY_BACKSLASH = frozenset(string.punctuation)
+# Set-Cookie attributes: their values (a path, a date) are never credentials.
+_COOKIE_ATTRIBUTES = frozenset(
+    {"path", "domain", "expires", "max-age", "samesite", "priority", "partitioned"}
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15} ")
 
 
@@ -288,8 +294,10 @@ def _credentials(value: str) -> list[str]:
     """The secret parts of a header value long enough to be told from plain text."""
     bare = Redactor.from_header(value.strip())
     parts = [bare]
-    for piece in re.split(r"[;,]\s*", bare):  # cookies: name=value; attributes
-        parts.append(piece.partition("=")[2] or piece)
+    for piece in re.split(r";\s*", bare):  # cookies: name=value; attributes
+        name, sep, secret = piece.partition("=")
+        if sep and name.strip().lower() not in _COOKIE_ATTRIBUTES:
+            parts.append(secret)
     return [p for p in parts if len(p) >= MIN_LEARNED and p != REDACTED]
 
 

@@ -107,3 +107,13 @@ def test_a_stream_redacts_a_secret_written_in_pieces() -> None:
 
 def test_a_redactor_never_shows_its_secrets_in_its_repr() -> None:
     assert SECRET not in repr(R)
+
+
+def test_cookie_attributes_are_not_taken_for_secrets() -> None:
+    headers = [("Set-Cookie", "sid=s3ss10n-value; Path=/api/v1/jobs; HttpOnly")]
+    clean = Redactor().learned_from(headers)
+    assert (clean.text("/api/v1/jobs s3ss10n-value")) == f"/api/v1/jobs {REDACTED}"
+
+
+def test_a_secret_escaped_for_markdown_is_redacted() -> None:
+    assert Redactor(["ab|cd+ef"]).text("| ab\\|cd\\+ef |") == f"| {REDACTED} |"
