@@ -157,6 +157,12 @@ def test_the_api_keeps_the_contract(request, contract, scheme):
     auth = {{"Authorization": f"{{scheme}} {{os.environ['{TOKEN_ENV}']}}"}}
     with httpx.Client(base_url=url, headers=auth) as client:
         contract.assert_conforms(client.get("/job/{LEAKY}"), operation="getJob")
+
+
+def test_a_decoded_body_keeps_the_contract(contract):
+    # No request to learn from: only the config's token_env can hide the token.
+    body = {{"id": os.environ["{TOKEN_ENV}"], "echo": os.environ["{TOKEN_ENV}"]}}
+    contract.assert_conforms(body, operation="getJob", status=200)
 """
 
 
