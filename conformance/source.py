@@ -102,8 +102,8 @@ def join_uri(base: str, ref: str) -> str:
     """Resolve a reference (its #fragment dropped) against a document uri."""
     ref = ref.partition("#")[0]
     scheme = urlsplit(ref).scheme.lower()
-    if scheme in ("http", "https"):
-        return ref
+    if scheme in ("http", "https") or (scheme != "file" and _SCHEME.match(ref)):
+        return ref  # another scheme: load_document says it is not supported
     if scheme == "file":
         return _file_url_path(ref)
     if _is_url(base):
