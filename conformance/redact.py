@@ -40,10 +40,13 @@ they cannot be told apart from ordinary text.
 from __future__ import annotations
 
 import dataclasses
+import html
+import json
 import re
 import string
 from collections.abc import Collection, Iterable, Mapping
 from typing import IO, Any
+from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 MIN_SECRET = 4  # shorter values would redact ordinary words
@@ -109,10 +112,32 @@ def _pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(f"(?=[{starts}])(?:{alternatives})")
 
 
+def _forms(secret: str) -> set[str]:
+    """The usual written forms of a learned secret (see the module docstring)."""
+    escaped = json.dumps(secret)[1:-1]
+    ascii_only = json.dumps(secret, ensure_ascii=True)[1:-1]
+    percent = quote(secret, safe="")
+    forms = {
+        secret,
+        escaped,
+        ascii_only,
+        escaped.replace("/", "\\/"),
+        json.dumps(escaped)[1:-1],
+        json.dumps(escaped.replace("/", "\\/"))[1:-1],
+        percent,
+        percent.lower(),
+        quote(percent, safe=""),
+        secret.replace("~", "~0").replace("/", "~1"),
+        html.escape(secret),
+        "".join(f"\\u{ord(c):04x}" for c in secret),
+    }
+    return {f for f in forms if len(f) >= MIN_SECRET}
+
+
 class Redactor:
     """Knows the secrets; returns text and data with each of them `[REDACTED]`."""
 
-    __slots__ = ("secrets", "secret_headers", "_pattern")
+    __slots__ = ("secrets", "secret_headers", "_pattern", "_literals")
 
     def __init__(
         self, secrets: Iterable[str] = (), secret_headers: Iterable[str] = ()
@@ -131,9 +156,12 @@ class Redactor:
             h.lower() for h in secret_headers
         }
         self._pattern = _pattern(self.secrets)
+        self._literals: tuple[
+            str, ...
+        ] = ()  # learned: their written forms, longest 1st
 
     def __bool__(self) -> bool:
-        return bool(self.secrets)
+        return bool(self.secrets or self._literals)
 
     def __repr__(self) -> str:  # never the secrets themselves
         return f"Redactor({len(self.secrets)} secret(s))"
@@ -160,9 +188,14 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """`text` with every form of every secret replaced by `[REDACTED]`."""
-        if self._pattern is None or not text:
+        if not text:
             return text
-        return self._pattern.sub(REDACTED, text)
+        if self._pattern is not None:
+            text = self._pattern.sub(REDACTED, text)
+        for form in self._literals:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
 
     def pointer(self, pointer: str) -> str:
         """A JSON pointer with secrets gone (a member name's `/` is `~1` there)."""
@@ -170,7 +203,7 @@ class Redactor:
 
     def bytes(self, data: bytes) -> bytes:
         """`data` redacted as text; bytes that are not UTF-8 pass through unchanged."""
-        if self._pattern is None or not data:
+        if not self or not data:
             return data
         text = data.decode("utf-8", "surrogateescape")
         clean = self.text(text)
@@ -178,7 +211,7 @@ class Redactor:
 
     def contains(self, text: str) -> bool:
         """True if any form of any secret occurs in `text`."""
-        return self._pattern is not None and self._pattern.search(text) is not None
+        return self.text(text) != text
 
     def excerpt(self, text: str, limit: int) -> str:
         """At most `limit` characters of `text` on one line, redacted before the cut."""
@@ -207,8 +240,25 @@ class Redactor:
         return self.learned_from(obj)._data(obj, frozenset(keep))
 
     def learned_from(self, obj: Any) -> Redactor:
-        """This redactor plus the values of the secret headers found in `obj`."""
-        return self.learn(*_header_secrets(obj, self.secret_headers))
+        """This redactor plus the values of the secret headers found in `obj`.
+
+        Called once per exchange, so the learned values are matched in their usual
+        written forms by plain search (compiling a pattern per exchange would cost
+        milliseconds each); the declared secrets keep the full pattern.
+        """
+        found = {
+            value
+            for value in _header_secrets(obj, self.secret_headers)
+            if value not in self.secrets and not self.contains(value)
+        }
+        if not found:
+            return self
+        clone = Redactor.__new__(Redactor)
+        clone.secrets, clone.secret_headers = self.secrets, self.secret_headers
+        clone._pattern = self._pattern
+        forms = {*self._literals, *(f for value in found for f in _forms(value))}
+        clone._literals = tuple(sorted(forms, key=len, reverse=True))
+        return clone
 
     def _data(self, obj: Any, keep: frozenset[str]) -> Any:
         if isinstance(obj, str):

@@ -117,3 +117,10 @@ def test_cookie_attributes_are_not_taken_for_secrets() -> None:
 
 def test_a_secret_escaped_for_markdown_is_redacted() -> None:
     assert Redactor(["ab|cd+ef"]).text("| ab\\|cd\\+ef |") == f"| {REDACTED} |"
+
+
+def test_a_value_learned_from_a_secret_header_is_redacted_in_its_usual_forms() -> None:
+    learned = R.learned_from([("X-Api-Key", "k3y/v4lue+9")])
+    text = 'k3y/v4lue+9, "k3y\\/v4lue+9", k3y%2Fv4lue%2B9, /k3y~1v4lue+9'
+    hidden = f'{REDACTED}, "{REDACTED}", {REDACTED}, /{REDACTED}'
+    assert learned.text(text) == hidden
