@@ -40,6 +40,7 @@ they cannot be told apart from ordinary text.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import json
 import re
@@ -63,6 +64,8 @@ _COOKIE_ATTRIBUTES = frozenset(
     {"path", "domain", "expires", "max-age", "samesite", "priority", "partitioned"}
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15} ")
+_SCALARS = frozenset({bool, int, float})
+_LEAVES = frozenset({str, bytes, bool, int, float, type(None)})
 
 
 def _hex(number: int, width: int) -> str:
@@ -99,9 +102,10 @@ def _char(c: str) -> str:
     return "(?:" + "|".join(forms) + ")"
 
 
-def _pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=64)  # a run builds many redactors of the same secrets
+def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
     # Longest first: a secret containing a shorter one is redacted whole.
-    ordered = sorted(set(secrets), key=len, reverse=True)
+    ordered = sorted(secrets, key=lambda s: (-len(s), s))
     if not ordered:
         return None
     # A secret starts with its first character or with an escape (\\, %, &, ~, +);
@@ -155,7 +159,7 @@ class Redactor:
         self.secret_headers = ALWAYS_SECRET_HEADERS | {
             h.lower() for h in secret_headers
         }
-        self._pattern = _pattern(self.secrets)
+        self._pattern = _pattern(frozenset(self.secrets))
         self._literals: tuple[
             str, ...
         ] = ()  # learned: their written forms, longest 1st
@@ -261,26 +265,32 @@ class Redactor:
         return clone
 
     def _data(self, obj: Any, keep: frozenset[str]) -> Any:
-        if isinstance(obj, str):
+        # Exact types first: this runs for every string of every probe result.
+        kind = type(obj)
+        if kind is str:
             return self.text(obj)
-        if isinstance(obj, bytes):
-            return self.bytes(obj)
-        if obj is None or isinstance(obj, (bool, int, float)):
+        if obj is None or kind in _SCALARS:
             return obj
-        if isinstance(obj, Mapping):
-            return self._mapping(obj, keep)
-        if isinstance(obj, (list, tuple)):
+        if kind is tuple or kind is list:
             if _is_header_pair(obj) and obj[0].lower() in self.secret_headers:
-                return type(obj)([obj[0], self.header(obj[0], obj[1])])
+                return kind([obj[0], self.header(obj[0], obj[1])])
             items = [self._data(item, keep) for item in obj]
-            return items if isinstance(obj, list) else tuple(items)
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return items if kind is list else tuple(items)
+        if kind is bytes:
+            return self.bytes(obj)
+        if kind is dict or isinstance(obj, Mapping):
+            return self._mapping(obj, keep)
+        names = _init_fields(kind)
+        if names is not None:
             changes = {
-                f.name: self._data(getattr(obj, f.name), keep)
-                for f in dataclasses.fields(obj)
-                if f.init and f.name not in keep
+                n: self._data(getattr(obj, n), keep) for n in names if n not in keep
             }
             return dataclasses.replace(obj, **changes)
+        if isinstance(obj, str):  # subclasses: as their base type
+            return self.text(str(obj))
+        if isinstance(obj, (list, tuple)):
+            items = [self._data(item, keep) for item in obj]
+            return items if isinstance(obj, list) else tuple(items)
         return obj
 
     def _mapping(self, obj: Mapping[Any, Any], keep: frozenset[str]) -> dict[Any, Any]:
@@ -316,28 +326,39 @@ def _header_secrets(obj: Any, names: frozenset[str], depth: int = 0) -> list[str
     if depth > 8:
         return []
     found: list[str] = []
-    if isinstance(obj, (list, tuple)):
+    kind = type(obj)
+    if kind is str or kind is bytes or obj is None or kind in _SCALARS:
+        return found
+    if kind is tuple or kind is list:
         if _is_header_pair(obj):
             if obj[0].lower() in names:
                 found += _credentials(obj[1])
             return found
         for item in obj:
             found += _header_secrets(item, names, depth + 1)
-    elif isinstance(obj, Mapping):
+    elif kind is dict or isinstance(obj, Mapping):
         name = obj.get("name")
         if isinstance(name, str) and name.lower() in names:
             found += _credentials(str(obj.get("value", "")))
         for key, value in obj.items():
             if isinstance(key, str) and key.lower() in names and isinstance(value, str):
                 found += _credentials(value)
-            elif isinstance(value, (list, tuple, Mapping)):
+            elif type(value) not in _LEAVES:
                 found += _header_secrets(value, names, depth + 1)
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if isinstance(value, (list, tuple, Mapping)):
+    else:
+        for field_name in _init_fields(kind) or ():
+            value = getattr(obj, field_name)
+            if type(value) not in _LEAVES:
                 found += _header_secrets(value, names, depth + 1)
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _init_fields(kind: type) -> tuple[str, ...] | None:
+    """The init fields of a dataclass type (None: not a dataclass)."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(f.name for f in dataclasses.fields(kind) if f.init)
 
 
 def _credentials(value: str) -> list[str]:
