@@ -68,9 +68,8 @@ def main() -> None:
         print(f"{name:24s} {micros:9.1f} {micros / base:9.2f}")
     body = json.dumps([q.cron_job() for _ in range(3000)]).encode()
     seconds = per_call(lambda: redactor.bytes(body), 5) / 1e6
-    print(
-        f"body redaction: {len(body) / 1e6 / seconds:.0f} MB/s on {len(body) >> 20} MB"
-    )
+    size = len(body) / 1e6
+    print(f"body redaction: {size / seconds:.0f} MB/s on a {size:.1f} MB body")
 
 
 if __name__ == "__main__":
