@@ -256,7 +256,9 @@ def assert_conforms(
             contract, obj, operation, status, media_type, redactor=redactor
         )
     if not verdict.conforms:
-        raise ContractFailure(failure_text(contract, verdict), verdict.violations)
+        # The violations travel with the error: they hide the secrets as its text does.
+        hidden = verdict.redactor.data(verdict.violations)
+        raise ContractFailure(failure_text(contract, verdict), hidden)
 
 
 class AssertingContract(Contract):
