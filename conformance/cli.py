@@ -312,11 +312,14 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         try:
             body = read_payload(name)
         except PayloadError as exc:
+            # Said in its place (stderr, between the verdicts before and after it;
+            # in the JSON list too), and the other payloads are still checked.
             verdicts.append(None)
+            out.flush()
+            print(f"error: {exc}", file=err)
+            err.flush()
             if args.output == "json":
                 results.append({**entry, "conforms": None, "error": str(exc)})
-            else:
-                print(f"ERROR {exc}", file=out)
             continue
         res = validator.validate(body)
         verdicts.append(res.conforms)
@@ -335,11 +338,6 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         json.dump({"results": results}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     if None in verdicts:
-        unread = verdicts.count(None)
-        print(
-            f"error: {unread} of {len(verdicts)} payload(s) could not be read",
-            file=err,
-        )
         return 2
     return 0 if all(verdicts) else 1
 
