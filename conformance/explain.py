@@ -101,7 +101,8 @@ def _walk(root: Any, path: Iterable[Any]) -> Any:
     node = root
     for token in path:
         if isinstance(node, dict):
-            node = node.get(token)
+            # jsonschema-rs gives all-digit names ("404", a definition "0") as ints
+            node = node.get(str(token))
         elif isinstance(node, list) and isinstance(token, int) and token < len(node):
             node = node[token]
         else:
@@ -278,7 +279,7 @@ class Explainer:
                 info = self.map.dispatch.get(id(node))
                 if info is not None and part == "then":
                     labels.append(info.label)
-                node = node.get(part) if isinstance(part, str) else None
+                node = node.get(str(part))  # all-digit names come back as ints
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
             else:
