@@ -396,6 +396,10 @@ class RedactingStream:
             self.stream.write(self.redactor.text(ready))
         return len(text)
 
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         if self._pending:
             self.stream.write(self.redactor.text(self._pending))

@@ -100,7 +100,7 @@ def test_a_stream_redacts_a_secret_written_in_pieces() -> None:
     stream = RedactingStream(sink)
     stream.write("token: tok/")
     stream.learn(R)
-    stream.write("en+42~x\nnext")
+    stream.writelines(["en+42", "~x\nnext"])
     stream.flush()
     assert sink.getvalue() == f"token: {REDACTED}\nnext"
 
