@@ -25,9 +25,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .checks import CHECKS, CheckViolation, run_checks
 from .coverage import Tracker
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, probe_name, secrets_of, send_all
+from .probe import ProbeRequest, ProbeSettings, probe_name, redactor_of, send_all
 from .probe import unique_name as _unique_name
-from .recording import REDACTED, CassetteWriter, Exchange, redact, scrub
+from .recording import CassetteWriter, Exchange
+from .redact import REDACTED, Redactor
 from .routes import Router
 from .traffic import load_traffic
 
@@ -86,6 +87,8 @@ class RunResult:
     unmatched: list[Unmatched] = field(default_factory=list)
     unmatched_fail: bool = False  # `--unmatched fail`: an unmatched request fails
     coverage: dict[str, Any] | None = None  # coverage.Tracker.to_json()
+    # What no report may show (the token, secret values): every writer uses it.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     def count(self, outcome: str) -> int:
         return sum(r.outcome == outcome for r in self.results)
@@ -140,7 +143,6 @@ def judge(
         error=error,
         branch=branch,
         retries=tuple(exchange.extra.get("retries", ())),
-        excerpt=_excerpt(exchange.body) if failures else "",
     )
 
 
@@ -170,26 +172,17 @@ def run_live(
 ) -> RunResult:
     """Send every request, check every answer; record cassettes if asked."""
     chosen = _chosen(checks)
-    run = RunResult("live", contract.source, target)
-    secrets = secrets_of(settings)
+    redactor = redactor_of(settings)
+    run = RunResult("live", contract.source, target, redactor=redactor)
+    writer = CassetteWriter(record, redactor=redactor) if record is not None else None
     tracker = Tracker(contract)
-    writer = (
-        CassetteWriter(
-            record,
-            secret_headers=settings.secret_headers,
-            secret_values=secrets,
-        )
-        if record is not None
-        else None
-    )
     started = time.perf_counter()
 
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        run.results.append(
-            without_secrets(judge(exchange, contract, chosen, drift), secrets)
-        )
+        result = judge(exchange, contract, chosen, drift)
+        run.results.append(_reported(result, exchange, redactor))
         tracker.observe(exchange, contract.operation(exchange.operation_id))
         if progress is not None:
             progress(len(requests), run)
@@ -215,6 +208,7 @@ def run_replay(
     checks: Iterable[str] | None = None,
     drift: bool = True,
     progress: Progress | None = None,
+    redactor: Redactor | None = None,
     base_url: str | None = None,
     unmatched_fail: bool = False,
 ) -> RunResult:
@@ -224,10 +218,17 @@ def run_replay(
     files, vcrpy cassettes. Foreign exchanges get their operation by route matching
     (`base_url` narrows them to one host and gives the base path); a request no
     operation matches is listed in `RunResult.unmatched`, never judged.
+    `redactor` knows the secrets of the project (a cassette written by this tool
+    holds none; one from elsewhere might).
     """
     chosen = _chosen(checks)
+    redactor = redactor or Redactor()
     run = RunResult(
-        "replay", contract.source, str(location), unmatched_fail=unmatched_fail
+        "replay",
+        contract.source,
+        redactor.text(str(location)),
+        redactor=redactor,
+        unmatched_fail=unmatched_fail,
     )
     started = time.perf_counter()
     loaded = load_traffic(location, base_url)
@@ -241,15 +242,16 @@ def run_replay(
             f" (first: {first.method} {first.url}: {first.reason})" if first else ""
         )
         raise UsageError(
-            f"{location}: no request matches an operation of {contract.source}"
-            f"{detail}; if the API is served under a base path, pass --base-url"
+            redactor.text(
+                f"{location}: no request matches an operation of {contract.source}"
+                f"{detail}; if the API is served under a base path, pass --base-url"
+            )
         )
     tracker = Tracker(contract)
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
-        run.results.append(
-            _renumbered(judge(exchange, contract, chosen, drift), number)
-        )
+        result = _renumbered(judge(exchange, contract, chosen, drift), number)
+        run.results.append(_reported(result, exchange, redactor))
         tracker.observe(exchange, contract.operation(exchange.operation_id))
         if progress is not None:
             progress(len(exchanges), run)
@@ -304,62 +306,40 @@ def _preflight(exchange: Exchange) -> bool:
     )
 
 
-# -- redaction: one place for this module (switch to redact.py when it lands) ----------
+# -- what reports may show: redact.py does the redacting --------------------------
 
 MAX_EXCERPT = 400  # characters of a failing body kept for the HTML report
-
-
+_EXCERPT_SOURCE = 64 * 1024  # bytes of the body redacted before it is cut
 _SECRET_QUERY = re.compile(
     r"(?i)token|key|secret|passw|signature|^sig$|auth|session|credential"
 )
 
 
+def _reported(
+    result: ProbeResult, exchange: Exchange, redactor: Redactor
+) -> ProbeResult:
+    """The result as reports may show it: the redactor (plus the credentials this
+    exchange sent) applied; a failing body's excerpt redacted whole, then cut."""
+    clean = redactor.learned_from(exchange)
+    shown: ProbeResult = clean.data(result)
+    if result.outcome != FAILED or not exchange.body:
+        return shown
+    text = exchange.body[:_EXCERPT_SOURCE].decode("utf-8", "replace")
+    return replace(shown, excerpt=clean.excerpt(text, MAX_EXCERPT))
+
+
 def _cleaned(exchange: Exchange) -> Exchange:
-    """A foreign exchange as reports may show it: credentials in headers and in
-    query parameters named like one (`?api_key=…`, `?access_token=…`) redacted."""
+    """A foreign exchange's URL without values of query parameters named like a
+    credential (`?api_key=…`, `?access_token=…`): the redactor cannot know them."""
     parts = urlsplit(exchange.url)
-    if parts.query:
-        query = [
-            (k, REDACTED if _SECRET_QUERY.search(k) else v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        ]
-        exchange = replace(
-            exchange,
-            url=urlunsplit(parts._replace(query=urlencode(query, safe="[]"))),
-        )
-    return redact(exchange, body=False)
-
-
-def _excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
-    """The start of a body on one line, secret values redacted."""
-    text = " ".join(body[: MAX_EXCERPT * 4].decode("utf-8", "replace").split())
-    text = scrub(text, secrets)
-    return text if len(text) <= MAX_EXCERPT else text[:MAX_EXCERPT] + "…"
-
-
-def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
-    """The result as reports may show it: no secret value in any text."""
-    if not secrets:
-        return result
-
-    def clean(items: tuple[CheckViolation, ...]) -> tuple[CheckViolation, ...]:
-        return tuple(
-            replace(
-                item,
-                violation=replace(
-                    item.violation, message=scrub(item.violation.message, secrets)
-                ),
-            )
-            for item in items
-        )
-
-    return replace(
-        result,
-        violations=clean(result.violations),
-        warnings=clean(result.warnings),
-        error=scrub(result.error, secrets),
-        excerpt=scrub(result.excerpt, secrets),
-    )
+    if not parts.query:
+        return exchange
+    query = [
+        (k, REDACTED if _SECRET_QUERY.search(k) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    url = urlunsplit(parts._replace(query=urlencode(query, safe="[]")))
+    return replace(exchange, url=url)
 
 
 def _renumbered(result: ProbeResult, index: int) -> ProbeResult:

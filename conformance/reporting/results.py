@@ -169,9 +169,18 @@ def write_reports(
         "summary": folder / "summary.md",
         "html": folder / "report.html",
     }
-    junit.write(paths["junit"], suites(run))
-    data = to_json(run, check_names)
-    write_atomic(paths["json"], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(paths["summary"], summary.markdown(run))
-    write_atomic(paths["html"], html.render(data))
+    for kind, text in texts(run, check_names).items():
+        write_atomic(paths[kind], text)
     return paths
+
+
+def texts(run: RunResult, check_names: list[str] | None = None) -> dict[str, str]:
+    """The four reports as text, each passed through the run's redactor."""
+    clean = run.redactor
+    data = clean.data(to_json(run, check_names))
+    return {
+        "junit": clean.text(junit.render(suites(run))),
+        "json": clean.text(json.dumps(data, indent=2, ensure_ascii=False) + "\n"),
+        "summary": clean.text(summary.markdown(run)),
+        "html": clean.text(html.render(data)),
+    }
