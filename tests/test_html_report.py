@@ -207,3 +207,23 @@ def test_many_violations_are_also_grouped_by_rule_and_pointer(tmp_path: Path) ->
         r'data-label="count">(\d+)</td>.*?data-label="pointer">([^<]+)<', grouped
     )
     assert sorted(rows) == [("5", "/id"), ("5", "/name")]
+
+
+def test_a_credential_the_request_sent_is_redacted_in_the_body_excerpt(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    cookie = "c7f3a91e5b2d4c68"
+    broken = next(x for x in t.exchanges() if t.BROKEN_ID in x["url"])
+    body = json.loads(broken["body"]) | {"id": 42, "name": f"echo {cookie} echo"}
+    document = t.har([broken | {"body": json.dumps(body).encode()}])
+    document["log"]["entries"][0]["request"]["headers"].append(
+        {"name": "X-Api-Key", "value": cookie}
+    )
+    har = tmp_path / "echo.har"
+    har.write_text(json.dumps(document))
+    argv = ["replay", str(har), "--spec", SPEC, "--report-dir", str(tmp_path / "r")]
+    assert main(argv, io.StringIO(), io.StringIO()) == 1
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert (cookie in page, "echo [REDACTED] echo" in page) == (False, True)
