@@ -21,6 +21,7 @@ from typing import Any
 
 from .discriminator import (
     Dispatch,
+    Family,
     Guard,
     compile_discriminator,
     is_inheritance_base,
@@ -147,7 +148,7 @@ class Compiler:
         self._ref_sink: set[str] = (
             set()
         )  # the definitions the schema being compiled uses
-        self._children: dict[Location, list[Location]] | None = None
+        self._family: Family | None = None  # discriminator.py's inheritance index
 
     # -- public -------------------------------------------------------------------
 

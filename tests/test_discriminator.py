@@ -155,3 +155,85 @@ def test_inline_allof_discriminator_without_mapping_never_names_an_index(
     assert [v.keyword for v in wrong.violations] == ["enum"]
     assert "'1'" not in wrong.violations[0].message
     assert "discriminator-unsatisfiable" in {f.code for f in contract.lint()}
+
+
+MULTI = DATA / "multifile_pets" / "openapi.yaml"
+PET = {"name": "Tom"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({**PET, "petType": "Feline", "huntingSkill": "lazy"}, []),
+        (
+            {**PET, "petType": "Feline"},
+            [("required", "petType=Feline → Feline", "Cat.yaml")],
+        ),
+        ({**PET, "petType": "Dog", "packSize": 2}, []),
+        (
+            {**PET, "petType": "Dog", "packSize": -1},
+            [("minimum", "petType=Dog → Dog", "Dog.yaml")],
+        ),
+        ({**PET, "petType": "Lizard", "lovesRocks": True}, []),
+        (
+            {**PET, "petType": "Lizard"},
+            [("required", "petType=Lizard → Lizard", "reptiles.yaml")],
+        ),
+        ({**PET, "petType": "Pet"}, []),
+    ],
+    ids=[
+        "cat",
+        "cat-without-its-own-member",
+        "dog",
+        "dog-breaking-its-own-bound",
+        "lizard",
+        "lizard-without-its-own-member",
+        "the-base-itself",
+    ],
+)
+def test_children_in_other_files_are_dispatched_to_by_their_implicit_names(
+    body: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    contract = conformance.load_contract(str(MULTI))
+    result = contract.response_validator("getPet", 200).validate(body)
+    found = [
+        (v.keyword, v.branch, v.spec_source.rsplit("/", 1)[-1])
+        for v in result.violations
+    ]
+    assert found == expected
+
+
+def test_an_unknown_value_names_every_child_of_every_file() -> None:
+    contract = conformance.load_contract(str(MULTI))
+    body = {**PET, "petType": "Fish"}
+    result = contract.response_validator("getPet", 200).validate(body)
+    assert [v.keyword for v in result.violations] == ["discriminator"]
+    for name in ("'Feline'", "'Dog'", "'Lizard'", "'Pet'"):
+        assert name in result.violations[0].message
+    assert "Cat.yaml" not in result.violations[0].message  # a component names it
+
+
+def test_a_base_included_only_from_other_files_is_not_inert() -> None:
+    codes = {f.code for f in conformance.load_contract(str(MULTI)).lint()}
+    assert "discriminator-inert" not in codes
+
+
+def test_the_references_accept_what_the_children_accept() -> None:
+    from openapi_core import OpenAPI
+    from openapi_core.testing import MockRequest, MockResponse
+
+    api = OpenAPI.from_file_path(str(MULTI))
+    contract = conformance.load_contract(str(MULTI))
+    bodies = [
+        {**PET, "petType": "Feline", "huntingSkill": "lazy"},
+        {**PET, "petType": "Dog", "packSize": 2},
+        {**PET, "petType": "Lizard", "lovesRocks": True},
+    ]
+    for body in bodies:
+        assert contract.response_validator("getPet", 200).validate(body).conforms
+        response = MockResponse(
+            json.dumps(body).encode(), status_code=200, content_type="application/json"
+        )
+        api.validate_response(
+            MockRequest("http://127.0.0.1", "get", "/pets/1"), response
+        )

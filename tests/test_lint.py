@@ -334,3 +334,37 @@ def test_seed_source_overlap_rejects_a_body_with_both_image_and_docker(
     assert validator.is_valid({"image": image})
     assert validator.is_valid({"docker": {}})
     assert not validator.is_valid({"image": image, "docker": {}})
+
+
+def test_findings_at_one_pointer_come_in_one_stable_order(write_spec: Write) -> None:
+    # Four branches that all overlap: six findings share source, line, pointer and
+    # code; only the message tells them apart, and it orders them.
+    contract = write_spec(
+        document(
+            """\
+            Root:
+              oneOf:
+                - {type: object, properties: {a: {type: string}}}
+                - {type: object, properties: {b: {type: string}}}
+                - {type: object, properties: {c: {type: string}}}
+                - {type: object, properties: {d: {type: string}}}
+            """
+        )
+    )
+    found = contract.lint()
+    assert len([f for f in found if f.code == "oneof-overlap"]) == 6
+    assert found == sorted(
+        found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code, f.message)
+    )
+
+
+def test_lint_walks_every_file_once_through_a_cycle_of_refs() -> None:
+    from conftest import DATA
+
+    from conformance.walk import schemas
+
+    contract = conformance.load_contract(str(DATA / "multifile_pets" / "openapi.yaml"))
+    seen = [loc for loc, _ in schemas(contract.spec)]
+    assert len(seen) == len(set(seen))  # Pet → Owner → Pet ends
+    files = {loc.uri.rsplit("/", 1)[-1] for loc in seen}
+    assert files == {"Pet.yaml", "Owner.yaml", "Cat.yaml", "Dog.yaml", "reptiles.yaml"}
