@@ -50,6 +50,9 @@ class Guard:
     prop: str
     keys: tuple[str, ...]
     location: Location  # the discriminator object in the spec
+    # The schema's own enum/const of the property: the keys are among its values,
+    # so a value it rejects the guard rejects too, and says more (explain.py).
+    own: tuple[Location, ...] = ()
 
 
 def compile_discriminator(
@@ -96,7 +99,8 @@ def compile_discriminator(
     }
     compiler._note(guard, d_loc)
     compiler._note(guard["properties"][prop], d_loc)
-    info = Guard(prop, keys, d_loc)
+    own = _pinned(compiler, node, loc, prop, inline_parts=True)[2]
+    info = Guard(prop, keys, d_loc, tuple(own))
     compiler.map.guards[id(guard)] = info
     compiler.map.guards[id(guard["properties"][prop])] = info
     dispatch: list[Any] = [guard]
@@ -213,7 +217,7 @@ def _within_own_enum(
     """Keep the arms the schema's own enum of the property admits. Values of the
     enum no arm names are judged by the schema's own keywords (allOf style); when
     no key survives, the spec contradicts itself and its own keywords decide."""
-    own, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
+    own, _, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
     if own is None:
         return arms
     allowed = [v for v in own if isinstance(v, str)]
@@ -257,7 +261,7 @@ def _check_targets(
             target, node = compiler.spec.deref(arm.target)
         except Exception:  # noqa: BLE001 - a broken target surfaces when compiled
             continue
-        own, where = _pinned(compiler, node, target, prop, inline_parts=True)
+        own, where, _ = _pinned(compiler, node, target, prop, inline_parts=True)
         if own is not None and key not in own:
             dead.add(key)
             compiler.spec.warn(
@@ -277,9 +281,10 @@ def _pinned(
     prop: str,
     *,
     inline_parts: bool = False,
-) -> tuple[list[Any] | None, Location]:
-    """The values `node` itself pins `prop` to (enum/const), if it does, and where;
-    with `inline_parts`, inline allOf members count too (a child's own additions)."""
+) -> tuple[list[Any] | None, Location, list[Location]]:
+    """The values `node` itself pins `prop` to (enum/const), if it does, where, and
+    the enum/const keywords that pin them; with `inline_parts`, inline allOf members
+    count too (a child's own additions)."""
     places = [(node, loc)]
     parts = node.get("allOf") if isinstance(node, dict) and inline_parts else None
     for i, part in enumerate(parts if isinstance(parts, list) else []):
@@ -287,12 +292,13 @@ def _pinned(
             places.append((part, pointer_loc(loc, "allOf", i)))
     pinned: list[Any] | None = None
     found = loc
+    rules: list[Location] = []
     for where_node, where in places:
         props = where_node.get("properties") if isinstance(where_node, dict) else None
         if not isinstance(props, dict) or prop not in props:
             continue
         try:
-            _, sub = compiler.spec.deref(pointer_loc(where, "properties", prop))
+            at, sub = compiler.spec.deref(pointer_loc(where, "properties", prop))
         except Exception:  # noqa: BLE001 - a broken ref surfaces when compiled
             continue
         if not isinstance(sub, dict):
@@ -306,10 +312,11 @@ def _pinned(
         )
         if values is not None:
             found = pointer_loc(where, "properties", prop)
+            rules.append(pointer_loc(at, "const" if "const" in sub else "enum"))
             pinned = (
                 list(values) if pinned is None else [v for v in pinned if v in values]
             )
-    return pinned, found
+    return pinned, found, rules
 
 
 def allof_owner(loc: Location) -> Location | None:

@@ -237,3 +237,40 @@ def test_the_references_accept_what_the_children_accept() -> None:
         api.validate_response(
             MockRequest("http://127.0.0.1", "get", "/pets/1"), response
         )
+
+
+@pytest.mark.parametrize("engine", ["rs", "python"])
+def test_a_value_outside_the_inline_allof_enum_is_one_discriminator_violation(
+    engine: str,
+) -> None:
+    name, op = SHAPES["inline-allOf"]
+    validator = load(name).response_validator(op, 200, engine=engine)
+    result = validator.validate({"id": "P3", "type": "fax", "address": "x"})
+    assert [(v.pointer, v.keyword) for v in result.violations] == [
+        ("/type", "discriminator")
+    ]
+    for value in ("email_contact_method", "phone_contact_method", "sms_contact_method"):
+        assert repr(value) in result.violations[0].message
+
+
+@pytest.mark.parametrize("engine", ["rs", "python"])
+def test_other_rules_broken_beside_a_wrong_discriminator_value_are_still_reported(
+    engine: str, write_spec: Any
+) -> None:
+    text = (DATA / "discriminator_inline_allof.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "            address: {type: string}\n",
+        "            address: {type: string}\n"
+        "            channel: {type: string, enum: [work, home]}\n",
+    )
+    assert "channel" in text
+    validator = write_spec(text).response_validator(
+        "getContactMethod", 200, engine=engine
+    )
+    body = {"id": "P3", "type": 5, "address": "x", "channel": "moon"}
+    found = [(v.pointer, v.keyword) for v in validator.validate(body).violations]
+    assert sorted(found) == [
+        ("/channel", "enum"),  # an enum elsewhere in the payload
+        ("/type", "discriminator"),
+        ("/type", "type"),  # another rule at the same place
+    ]
