@@ -156,9 +156,7 @@ class Explainer:
             key=_order,
         )
 
-    def _said_by_guards(
-        self, found: Iterable[Violation]
-    ) -> set[tuple[str, str, str]]:
+    def _said_by_guards(self, found: Iterable[Violation]) -> set[tuple[str, str, str]]:
         """The schema's own enum/const of a discriminator property, where the guard
         rejects the same value: the guard's keys are among that enum's values, so
         the guard's one violation (naming the keys) says it all. An enum elsewhere,
