@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import SpecError
 from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
-from .walk import component_aliases, component_schemas, is_file_name, schema_name
+from .walk import (
+    component_aliases,
+    component_schemas,
+    mapping_target,
+    schema_name,
+)
 from .walk import schemas as walk_schemas
 
 if TYPE_CHECKING:
@@ -157,9 +162,7 @@ def _mapping(
             raise compiler.spec.error(
                 m_loc, f"mapping value must be a string, found {value!r}"
             )
-        if "#" not in value and "/" not in value and not is_file_name(value):
-            value = f"#/components/schemas/{value}"  # a bare schema name
-        targets[str(key)] = (compiler.spec.ref_target(value, m_loc), m_loc)
+        targets[str(key)] = (mapping_target(compiler.spec, value, m_loc), m_loc)
     # An inline allOf member discriminates the schema that holds the allOf.
     owner = allof_owner(loc) or loc
     candidates: list[tuple[Location, Location]] = []

@@ -73,11 +73,19 @@ def _mapped(spec: Spec, loc: Location, node: dict[str, Any]) -> Iterator[Locatio
             value = value.get("$ref")
         if not isinstance(value, str):
             continue
-        if "#" not in value and "/" not in value and not is_file_name(value):
-            value = f"#/components/schemas/{value}"  # a bare schema name
         where = pointer_loc(loc, "discriminator", "mapping", key)
         with contextlib.suppress(SpecError):  # the compiler reports it
-            yield spec.ref_target(value, where)
+            yield mapping_target(spec, value, where)
+
+
+def mapping_target(spec: Spec, value: str, where: Location) -> Location:
+    """The schema a discriminator mapping value names: a reference, or a bare
+    schema name, which is a component of the root document (from any file)."""
+    if "#" in value or "/" in value or is_file_name(value):
+        return spec.ref_target(value, where)
+    if where.uri == spec.root.uri:
+        return spec.ref_target(f"#/components/schemas/{value}", where)
+    return spec.ref_target(f"{spec.root.uri}#/components/schemas/{value}", where)
 
 
 def component_schemas(spec: Spec) -> dict[str, Any]:

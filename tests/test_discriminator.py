@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,22 @@ def test_other_rules_broken_beside_a_wrong_discriminator_value_are_still_reporte
         ("/type", "discriminator"),
         ("/type", "type"),  # another rule at the same place
     ]
+
+
+def test_a_bare_name_in_a_mapping_of_another_file_names_a_root_component(
+    tmp_path: Path,
+) -> None:
+    copy = tmp_path / "pets"
+    shutil.copytree(MULTI.parent, copy)
+    pet = copy / "schemas" / "Pet.yaml"
+    pet.write_text(
+        pet.read_text(encoding="utf-8") + "  mapping: {cat: Feline}\n",
+        encoding="utf-8",
+    )
+    contract = conformance.load_contract(str(copy / "openapi.yaml"))
+    validator = contract.response_validator("getPet", 200)
+    cat = {**PET, "petType": "cat"}
+    assert [v.branch for v in validator.validate(cat).violations] == [
+        "petType=cat → Feline"  # Cat.yaml's own rule: huntingSkill is required
+    ]
+    assert validator.validate({**cat, "huntingSkill": "lazy"}).conforms
