@@ -106,7 +106,7 @@ class Spec:
     _operations: dict[str, Operation] | None = None
     index_errors: list[SpecError] = field(default_factory=list)
     _failed: dict[str, SpecError] = field(default_factory=dict)  # by operationId
-    _warned: set[tuple[str, str]] = field(default_factory=set)
+    _warned: set[tuple[str, str, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls, location: str) -> Spec:
@@ -169,10 +169,10 @@ class Spec:
         return SpecError(loc.uri, loc.pointer, reason, self.line(loc))
 
     def warn(self, loc: Location, code: str, message: str) -> None:
-        """Record a normalised defect once per (pointer, code)."""
-        if (loc.pointer, code) in self._warned:
+        """Record a normalised defect once per (file, pointer, code)."""
+        if (loc.uri, loc.pointer, code) in self._warned:
             return
-        self._warned.add((loc.pointer, code))
+        self._warned.add((loc.uri, loc.pointer, code))
         self.warnings.append(
             Finding(loc.pointer, code, message, self.line(loc), loc.uri)
         )

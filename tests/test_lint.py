@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -368,3 +369,33 @@ def test_lint_walks_every_file_once_through_a_cycle_of_refs() -> None:
     assert len(seen) == len(set(seen))  # Pet → Owner → Pet ends
     files = {loc.uri.rsplit("/", 1)[-1] for loc in seen}
     assert files == {"Pet.yaml", "Owner.yaml", "Cat.yaml", "Dog.yaml", "reptiles.yaml"}
+
+
+def test_the_same_defect_at_the_same_pointer_of_two_files_is_two_findings(
+    tmp_path: Path,
+) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(
+            "type: object\nproperties:\n  quota: {nullable: true}\n", encoding="utf-8"
+        )
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        document(
+            """\
+            Root:
+              type: object
+              properties:
+                a: {$ref: 'a.yaml'}
+                b: {$ref: 'b.yaml'}
+            """
+        ),
+        encoding="utf-8",
+    )
+    found = conformance.load_contract(str(root)).lint()
+    sources = sorted(
+        Path(f.source).name
+        for f in found
+        if (f.code, f.pointer)
+        == ("nullable-without-type", "/properties/quota/nullable")
+    )
+    assert sources == ["a.yaml", "b.yaml"]
