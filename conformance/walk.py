@@ -108,7 +108,7 @@ def schema_name(loc: Location, aliases: dict[Location, str]) -> str | None:
         return stem.rsplit(".", 1)[0] if is_file_name(stem) else stem
     if len(parts) == 3 and parts[:2] == ["components", "schemas"]:
         return parts[2]
-    if len(parts) == 1:
+    if len(parts) == 1 and parts[0] not in _SCHEMA_ONE:  # not a whole-file schema's
         return parts[0]
     if len(parts) == 2 and parts[0] in ("definitions", "$defs", "schemas"):
         return parts[1]
@@ -122,7 +122,7 @@ def component_aliases(spec: Spec) -> dict[Location, str]:
     aliases: dict[Location, str] = {}
     for name, node in component_schemas(spec).items():
         if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            with contextlib.suppress(SpecError):
+            with contextlib.suppress(KeyError, SpecError):
                 target, _ = spec.deref(pointer_loc(root, name))
                 aliases.setdefault(target, name)
     return aliases
