@@ -14,7 +14,7 @@ from .compiler import ANNOTATION_FORMATS, INT_BOUNDS
 from .errors import SpecError
 from .model import Finding
 from .spec import Location, Operation, Spec, pointer_loc
-from .walk import component_schemas, schemas
+from .walk import component_schemas, schema_name, schemas
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -86,8 +86,9 @@ def flatten(spec: Spec, loc: Location, depth: int = 0) -> Flat:
         return flat
     if not isinstance(node, dict) or depth > 32:
         return flat
-    if loc.pointer.count("/") == 3 and loc.pointer.startswith("/components/schemas/"):
-        flat.name = loc.pointer.rsplit("/", 1)[-1]
+    named = schema_name(loc, {})  # a component, or a schema of its own file
+    if named is not None:
+        flat.name = named
     else:
         needs = ", ".join(repr(r) for r in node.get("required") or [])
         flat.name = f"inline, requires {needs}" if needs else "inline"

@@ -399,3 +399,21 @@ def test_the_same_defect_at_the_same_pointer_of_two_files_is_two_findings(
         == ("nullable-without-type", "/properties/quota/nullable")
     )
     assert sources == ["a.yaml", "b.yaml"]
+
+
+def test_overlapping_branches_in_other_files_are_named_by_their_files(
+    tmp_path: Path,
+) -> None:
+    for name in ("Email.yaml", "Phone.yaml"):
+        (tmp_path / name).write_text(
+            "type: object\nproperties:\n  id: {type: string}\n", encoding="utf-8"
+        )
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        document("Root:\n  oneOf: [{$ref: 'Email.yaml'}, {$ref: 'Phone.yaml'}]\n"),
+        encoding="utf-8",
+    )
+    found = conformance.load_contract(str(root)).lint()
+    overlaps = [f.message for f in found if f.code == "oneof-overlap"]
+    assert len(overlaps) == 1
+    assert "#0 (Email) and #1 (Phone)" in overlaps[0]
