@@ -294,3 +294,21 @@ def test_a_bare_name_in_a_mapping_of_another_file_names_a_root_component(
         "petType=cat → Feline"  # Cat.yaml's own rule: huntingSkill is required
     ]
     assert validator.validate({**cat, "huntingSkill": "lazy"}).conforms
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "body"),
+    [
+        ("getDog", {**PET, "petType": "Feline", "packSize": 2}),
+        ("getLizard", {**PET, "petType": "Feline", "lovesRocks": True}),
+    ],
+    ids=["base-included-directly", "base-included-through-the-root-alias"],
+)
+def test_a_child_includes_its_base_without_the_base_dispatch(
+    operation_id: str, body: dict[str, Any]
+) -> None:
+    # Validated as a Dog (or Lizard), the base's own keywords apply; its dispatch
+    # would send the payload on to Feline and ask for a huntingSkill.
+    contract = conformance.load_contract(str(MULTI))
+    result = contract.response_validator(operation_id, 200).validate(body)
+    assert result.conforms, [(v.message, v.branch) for v in result.violations]
