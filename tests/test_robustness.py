@@ -277,3 +277,23 @@ def test_a_paths_that_is_no_mapping_still_lets_lint_read_the_components(
     assert "nullable-without-type" in {f.code for f in found}
     with pytest.raises(SpecError, match="paths must be a mapping"):
         contract.operations  # noqa: B018 - the strict index still refuses
+
+
+def test_a_cycle_of_bare_refs_across_files_is_one_spec_error_and_lint_ends(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.yaml").write_text("$ref: 'b.yaml'\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("$ref: 'a.yaml'\n", encoding="utf-8")
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths: {}\n'
+        "components:\n  schemas:\n    Loop: {$ref: 'a.yaml'}\n"
+        "    Fine: {type: object, properties: {n: {nullable: true}}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("lint", "--spec", str(root))
+    assert code == 2
+    assert "nullable-without-type" in out  # the rest was linted
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2, err
+    assert "circular $ref chain" in errors[0]
