@@ -15,9 +15,27 @@ from .errors import SpecError
 from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
 
-_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
+_SCHEMA_MAPS = (
+    "properties",
+    "patternProperties",
+    "definitions",
+    "$defs",
+    "dependentSchemas",
+)
 _SCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_SCHEMA_ONE = ("items", "not", "additionalProperties", "if", "then", "else")
+_SCHEMA_ONE = (
+    "items",
+    "not",
+    "additionalProperties",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "additionalItems",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 
 
 def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:

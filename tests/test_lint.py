@@ -417,3 +417,19 @@ def test_overlapping_branches_in_other_files_are_named_by_their_files(
     overlaps = [f.message for f in found if f.code == "oneof-overlap"]
     assert len(overlaps) == 1
     assert "#0 (Email) and #1 (Phone)" in overlaps[0]
+
+
+@pytest.mark.parametrize(
+    "keyword", ["contains", "propertyNames", "unevaluatedProperties"]
+)
+def test_lint_reads_schemas_under_2020_12_keywords(
+    write_spec: Write, keyword: str
+) -> None:
+    overlapping = (
+        "{oneOf: [{type: object, properties: {a: {type: string}}},"
+        " {type: object, properties: {b: {type: string}}}]}"
+    )
+    contract = write_spec(
+        document(f"Root:\n  {keyword}: {overlapping}\n", version="3.1.0")
+    )
+    assert ("oneof-overlap", f"{ROOT}/{keyword}/oneOf") in codes(contract.lint())
