@@ -278,7 +278,13 @@ class Contract:
             _add_errors(errors, self.spec.index_errors)
             ids = list(operation_ids or indexed)
         for op_id in ids:
-            op = self.operation(op_id) if errors is None else self._lenient(op_id)
+            try:
+                op = self.operation(op_id) if errors is None else self._lenient(op_id)
+            except SpecError as exc:  # a chosen operation that does not index
+                if errors is None:
+                    raise
+                _add_errors(errors, [exc])
+                continue
             for status, response in op.responses.items():
                 for name, media in response.content.items():
                     if media.schema is None or not is_json_media_type(name):
