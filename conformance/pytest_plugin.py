@@ -34,6 +34,7 @@ _CONTRACT = pytest.StashKey[Any]()  # the loaded contract, or the ConformanceErr
 _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
+_SESSION = pytest.StashKey[Any]()  # probe.Session: one client for every live item
 _CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
 
 
@@ -67,6 +68,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _CONFIGS:
         _CONFIGS.remove(config)
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        del config.stash[_SESSION]
+        session.close()
 
 
 # -- the contract --------------------------------------------------------------------
@@ -255,11 +260,10 @@ class _ExchangeItem(pytest.Item):
             drift = ", ".join(w.violation.pointer for w in self.result.warnings)
             self.user_properties.append(("drift", drift))
         if self.result.outcome == ERROR:
-            pytest.fail(
-                f"{self.name}: no answer from {self.result.url or 'the API'}: "
-                f"{self.result.error}",
-                pytrace=False,
-            )
+            why = self.result.error
+            if self.result.error_kind == "network":
+                why = f"no answer from {self.result.url or 'the API'}: {why}"
+            pytest.fail(f"{self.name}: {why}", pytrace=False)
 
     def runtest(self) -> None:
         from .assertions import Verdict, excerpt, failure_text
@@ -305,17 +309,22 @@ class LiveProbeItem(_ExchangeItem):
         self.index = index
 
     def exchange(self) -> Exchange:
-        from .probe import send_all
-
-        requests, settings = _plan(self.config)
-        sent: list[Exchange] = []
-        send_all([requests[self.index]], settings, sent.append)
-        return sent[0]
+        requests, _ = _plan(self.config)
+        return _session(self.config).send(requests[self.index])
 
     def secrets(self) -> list[str]:
         from .probe import secrets_of
 
         return secrets_of(_plan(self.config)[1])
+
+
+def _session(config: pytest.Config) -> Any:
+    """The live items' one client and event loop (per session, so per xdist worker)."""
+    if _SESSION not in config.stash:
+        from .probe import Session
+
+        config.stash[_SESSION] = Session(_plan(config)[1])
+    return config.stash[_SESSION]
 
 
 def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
@@ -337,6 +346,7 @@ def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
             retries=None,
             concurrency=None,
             rate_limit=None,
+            max_body_size=None,
         )
         try:
             requests, settings, _ = plan(

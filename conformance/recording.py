@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from .body import DEFAULT_MAX_BODY, format_size
 from .errors import UsageError
+from .linefile import LineFile
 
 CASSETTE_VERSION = 1
 REDACTED = "[REDACTED]"
@@ -243,8 +243,9 @@ class CassetteWriter:
     """Streams redacted exchanges to `DIR/<name>.jsonl`; the file appears whole.
 
     Lines go to a temporary file beside the target as they come (memory stays flat
-    for long runs) and `close()` sorts nothing, it renames: a crash leaves the old
-    cassette, never half a new one. Lines are in completion order; `load` sorts.
+    for long runs) and `close()` renames it onto the target: a crash leaves the old
+    cassette, never half a new one. `salvage()` (a second signal) publishes the
+    whole lines written so far. Lines are in completion order; `load` sorts.
     """
 
     def __init__(
@@ -256,40 +257,30 @@ class CassetteWriter:
         secret_values: Iterable[str] = (),
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{name}.jsonl"
         self.secret_headers = tuple(secret_headers)
         self.secret_values = tuple(secret_values)
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.directory, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        self._handle: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.count = 0
+        self._file = LineFile(self.path)
+
+    @property
+    def count(self) -> int:
+        return self._file.count
 
     def write(self, exchange: Exchange) -> None:
-        assert self._handle is not None, "cassette already closed"
         clean = redact(exchange, self.secret_headers, self.secret_values)
-        self._handle.write(json.dumps(to_json(clean), ensure_ascii=False) + "\n")
-        self.count += 1
+        self._file.write_line(json.dumps(to_json(clean), ensure_ascii=False))
 
     def close(self) -> None:
         """Publish the cassette (atomic rename)."""
-        if self._handle is None:
-            return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        self._handle = None
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
+        self._file.close()
+
+    def salvage(self) -> None:
+        """Publish the whole lines written so far (safe in a signal handler)."""
+        self._file.salvage()
 
     def abort(self) -> None:
         """Drop what was written; the previous cassette (if any) stays."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._tmp)
+        self._file.abort()
 
     def __enter__(self) -> CassetteWriter:
         return self
@@ -314,24 +305,77 @@ def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
     raise UsageError(f"{path}: no such cassette file or directory")
 
 
-def load(location: str | os.PathLike[str]) -> Iterator[Exchange]:
-    """Every exchange recorded at `location`, in probe order within each file."""
+def load(
+    location: str | os.PathLike[str], max_body_size: int = DEFAULT_MAX_BODY
+) -> Iterator[Exchange]:
+    """Every exchange recorded at `location`, in probe order within each file.
+
+    A body over `max_body_size` (decoded bytes) becomes that exchange's error, as
+    in a live run; a line too long to hold such a body is refused, naming it.
+    """
+    # A body is stored as JSON text (escapes up to 6x, base64 4/3): room for that.
+    limit = 6 * max_body_size + 65536
     for path in cassette_files(location):
         exchanges = []
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot read cassette: {exc}") from None
-        for number, raw in enumerate(text.splitlines(), 1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                line = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{where}: not JSON: {exc.msg}") from None
-            if not isinstance(line, dict):
-                raise UsageError(f"{where}: not a cassette line: expected an object")
-            exchanges.append(from_json(line, where))
+            handle = path.open(encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
+        with handle:
+            for number, raw in enumerate(_lines(handle, path, limit), 1):
+                if not raw.strip():
+                    continue
+                where = f"{path}:{number}"
+                if raw is _TOO_LONG:
+                    raise UsageError(
+                        f"{where}: line longer than a body of "
+                        f"{format_size(max_body_size)} can take (raise "
+                        "--max-body-size to replay it)"
+                    )
+                exchanges.append(_capped(_parse_line(raw, where), max_body_size))
         exchanges.sort(key=lambda e: e.index)
         yield from exchanges
+
+
+_TOO_LONG = "\0too long\0"
+
+
+def _lines(handle: IO[str], path: Path, limit: int) -> Iterator[str]:
+    """The lines of `handle`, each read up to `limit` characters (then skipped)."""
+    try:
+        while True:
+            raw = handle.readline(limit)
+            if not raw:
+                return
+            if len(raw) >= limit and not raw.endswith("\n"):
+                while True:  # skip the rest of the line without holding it
+                    rest = handle.readline(limit)
+                    if not rest or rest.endswith("\n"):
+                        break
+                yield _TOO_LONG
+                continue
+            yield raw
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot read cassette: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
+
+
+def _parse_line(raw: str, where: str) -> Exchange:
+    try:
+        line = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}: not JSON: {exc.msg}") from None
+    if not isinstance(line, dict):
+        raise UsageError(f"{where}: not a cassette line: expected an object")
+    return from_json(line, where)
+
+
+def _capped(exchange: Exchange, cap: int) -> Exchange:
+    if len(exchange.body) <= cap:
+        return exchange
+    return replace(
+        exchange,
+        body=b"",
+        error=f"body larger than {format_size(cap)}, read stopped",
+    )

@@ -336,12 +336,14 @@ def test_a_missing_spec_errors_the_tests_that_ask_naming_the_flag(
 
 
 def _exchange(index: int, job_id: str, status: int | None, body: object = b"",
-              headers=JSON, error: str | None = None) -> Exchange:  # fmt: skip
+              headers=JSON, error: str | None = None,
+              expect=()) -> Exchange:  # fmt: skip
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Exchange(
         index, f"getJob[jobId={job_id}]", "getJob", {"jobId": job_id}, "GET",
         f"http://staging.example/job/{job_id}", status=status,
         response_headers=headers if status is not None else (), body=raw, error=error,
+        extra={"expect": list(expect)} if expect else {},
     )  # fmt: skip
 
 
@@ -351,7 +353,7 @@ CASSETTE = [
     _exchange(2, q.SERVER_ERROR, 500, b"<html>oops</html>",
               (("content-type", "text/html"),)),
     _exchange(3, q.DROPPED, None, error="ConnectError: refused (after 3 attempts)"),
-    _exchange(4, q.MISSING, 404, b"", ()),
+    _exchange(4, q.MISSING, 404, b"", (), expect=["404"]),  # a probe meant to 404
     _exchange(5, q.LIFECYCLE, 200, q.lifecycle_job()),
 ]  # fmt: skip
 OUTCOMES = {
