@@ -39,7 +39,18 @@ _CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
 
 
 class JSONProblem(ValueError):
-    """Why a body is not JSON: `str(exc)` reads "not JSON: … at 3:14"."""
+    """Why a body is not JSON: `str(exc)` reads "not JSON: … at 3:14".
+
+    `reason` is the text without the position; `line`/`column` are 1-based
+    (None when the problem has no position, e.g. bytes that are not UTF-8).
+    """
+
+    def __init__(
+        self, reason: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f" at {line}:{column}" if line is not None else ""
+        super().__init__(reason + where)
+        self.reason, self.line, self.column = reason, line, column
 
 
 class BodyTooLarge(Exception):
@@ -71,17 +82,35 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def _big_int(text: str) -> int:
+class LongInt(int):
+    """An integer too long for `str()` (over 4,300 digits): it shows its length.
+
+    Comparisons and arithmetic are those of `int`, so bounds such as int64's
+    `maximum` judge it exactly; `repr`/`str` say "an integer of 5000 digits"
+    instead of raising, so messages about it can be written. (The fast engine
+    refuses this type, so such bodies take the exact Python path.)
+    """
+
+    digits: int
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+    __str__ = __repr__
+
+
+def _long_int(text: str) -> int:
     try:
         return int(text)
     except ValueError:  # more digits than int() takes: decimal has no such limit
-        return int(decimal.Decimal(text))
+        value = LongInt(decimal.Decimal(text))
+        value.digits = len(text.lstrip("-"))
+        return value
 
 
-def _position(text: str, index: int) -> str:
+def _position(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return f"{line}:{column}"
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _no_constant(name: str) -> Any:
@@ -94,21 +123,29 @@ def parse_json(data: bytes | str) -> Any:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise JSONProblem(f"not UTF-8 (byte {exc.start})") from None
+            raise JSONProblem(f"not UTF-8 text (byte {exc.start})") from None
     else:
         text = data.removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_int=_big_int, parse_constant=_no_constant)
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except ValueError as exc:
+            if isinstance(exc, JSONProblem) or "integer string" not in str(exc):
+                raise
+            # an integer longer than int() reads: parse again, building long ones
+            return json.loads(text, parse_int=_long_int, parse_constant=_no_constant)
     except JSONProblem as exc:
         name = str(exc)
         where = next(
             (m.start(1) for m in _CONSTANT.finditer(text) if m.group(1) == name), 0
         )
         raise JSONProblem(
-            f"not JSON: {name} is not a JSON value (RFC 8259) at "
-            f"{_position(text, where)}"
+            f"not JSON: {name} is not a JSON value (RFC 8259)", *_position(text, where)
         ) from None
     except json.JSONDecodeError as exc:
-        raise JSONProblem(f"not JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from None
+        raise JSONProblem(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise JSONProblem("nested too deeply to parse") from None
+        raise JSONProblem(
+            "nested too deeply to parse (more levels than the JSON parser allows); "
+            "not a plausible API response"
+        ) from None

@@ -15,9 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .body import DEFAULT_MAX_BODY
 from .errors import ConformanceError, PayloadError, UsageError
-
-MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
 
 # Commands living in their own modules: name → module exposing
 # `add_arguments(parser)` and `command(args, out, err) -> int`.
@@ -54,6 +53,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _size(text: str) -> int:
+    from .body import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="conformance", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -66,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drift", action="store_true", help="list undocumented members")
     p.add_argument("--strict", action="store_true", help="drift counts as a violation")
     p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.add_argument(
+        "--max-body-size",
+        type=_size,
+        metavar="SIZE",
+        help="largest payload read (default: 64MiB), stdin included",
+    )
     p.add_argument(
         "payloads", nargs="+", metavar="PAYLOAD", help="JSON file, or - for stdin"
     )
@@ -157,36 +171,44 @@ def print_warnings(contract: Any, err: IO[str]) -> None:
             print(f"warning: {line}", file=err)
 
 
-def read_payload(name: str, stdin: IO[str] | None = None) -> Any:
-    """Parse one payload file (or stdin for "-"); errors name the file and position."""
+def read_payload(
+    name: str, stdin: IO[str] | None = None, cap: int = DEFAULT_MAX_BODY
+) -> Any:
+    """Parse one payload file (or stdin for "-"), at most `cap` bytes, exactly.
+
+    Errors name the file and position; integers of any length stay integers and
+    NaN/Infinity are refused (RFC 8259), as in a probe's body.
+    """
+    from .body import JSONProblem, format_size, parse_json
+
     label = "<stdin>" if name == "-" else name
+    too_big = PayloadError(
+        f"{label}: larger than {format_size(cap)} (raise --max-body-size to read it)"
+    )
     try:
         if name == "-":
-            raw = (stdin or sys.stdin).read()
+            source = stdin or sys.stdin
+            binary = getattr(source, "buffer", None)
+            raw: bytes | str = (binary or source).read(cap + 1)
         else:
             path = Path(name)
-            if path.stat().st_size > MAX_PAYLOAD_BYTES:
-                raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
-            raw = path.read_bytes().decode("utf-8-sig")
+            if path.stat().st_size > cap:
+                raise too_big
+            with path.open("rb") as handle:
+                raw = handle.read(cap + 1)
     except FileNotFoundError:
         raise PayloadError(f"{label}: file not found") from None
     except IsADirectoryError:
         raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    if len(raw) > cap:
+        raise too_big
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"{label}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise PayloadError(
-            f"{label}: nested too deeply to parse (more levels than the JSON parser "
-            "allows); not a plausible API response"
-        ) from None
+        return parse_json(raw)
+    except JSONProblem as exc:
+        where = f"{label}:{exc.line}:{exc.column}" if exc.line else label
+        raise PayloadError(f"{where}: {exc.reason}") from None
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -212,8 +234,9 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             f"note: {label}: the response documents no body; any body conforms",
             file=err,
         )
+    cap = args.max_body_size or DEFAULT_MAX_BODY
     for name in args.payloads:
-        body = read_payload(name)
+        body = read_payload(name, cap=cap)
         res = validator.validate(body)
         all_ok &= res.conforms
         source = "<stdin>" if name == "-" else name
