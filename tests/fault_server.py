@@ -159,8 +159,10 @@ class FaultServer:
         writer.write(b"%x\r\n" % len(data) + data + b"\r\n0\r\n\r\n")
 
     async def _reset(self, writer: asyncio.StreamWriter) -> None:
-        writer.write(_head(200, {"Content-Type": "application/json",
-                                 "Content-Length": "1000"}) + b'{"count": 1, ')  # fmt: skip
+        head = _head(
+            200, {"Content-Type": "application/json", "Content-Length": "1000"}
+        )
+        writer.write(head + b'{"count": 1, ')
         await writer.drain()
         sock = writer.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
