@@ -31,7 +31,14 @@ def read_params_file(path: str) -> list[dict[str, str]]:
         ) from None
     except OSError as exc:
         raise UsageError(f"--params-file {path}: cannot read: {exc.strerror}") from None
-    sets = _json_lines(text, path) if text.lstrip()[:1] == "{" else _csv(text, path)
+    first = text.lstrip()[:1]
+    sets = (
+        []
+        if not first
+        else _json_lines(text, path)
+        if first == "{"
+        else _csv(text, path)
+    )
     if not sets:
         raise UsageError(f"--params-file {path}: no parameter sets in it")
     return sets

@@ -299,7 +299,11 @@ def test_the_report_set_is_all_new_or_none_changed(tmp_path: Path) -> None:
 
 
 def _signal_run(
-    tmp_path: Path, url: str, signals: list[signal.Signals], modes: list[str]
+    tmp_path: Path,
+    url: str,
+    signals: list[signal.Signals],
+    modes: list[str],
+    settle: float = 0.0,
 ) -> tuple[int, str]:
     """Start a live run, wait for its first finished probe, send `signals`."""
     argv = [
@@ -319,6 +323,7 @@ def _signal_run(
     while not (journal.exists() and journal.read_text().count("\n") >= 2):
         assert time.monotonic() < deadline, "no probe finished in 20 s"
         time.sleep(0.02)
+    time.sleep(settle)
     for sig in signals:
         proc.send_signal(sig)
         time.sleep(0.3)  # two signals closer than this may arrive as one
@@ -358,6 +363,7 @@ def test_a_second_signal_exits_at_once_leaving_cassette_and_journal(
             srv.url,
             [signal.SIGTERM, signal.SIGTERM],
             ["ok", "ok", *["violations"] * 10],
+            settle=0.3,  # let the first long check start
         )
     journal = (tmp_path / "r" / "journal.jsonl").read_text().splitlines()
     replayed = list(load(tmp_path / "rec"))
@@ -395,21 +401,44 @@ def _limit_file_size(size: int):  # noqa: ANN202
     return limit
 
 
-@pytest.mark.parametrize("record", [False, True], ids=["reports", "cassette"])
-def test_a_full_disk_names_the_file_and_leaves_no_temp_file(
-    faults: f.FaultServer, tmp_path: Path, record: bool
+def test_a_full_disk_while_writing_reports_changes_none_and_names_the_file(
+    faults: f.FaultServer, tmp_path: Path
 ) -> None:
-    # RLIMIT_FSIZE stands in for a full disk: a write past 4 KiB fails (EFBIG).
+    # RLIMIT_FSIZE stands in for a full disk: a write past the limit fails (EFBIG).
+    # The limit sits between the journal's size and results.json's, measured first.
     argv = _argv(faults.url, *["nan"] * 30) + ["--report-dir", "r"]
-    if record:
-        argv += ["--record", "rec"]
-    code, out, err, _ = _subprocess(argv, tmp_path, preexec_fn=_limit_file_size(4096))
-    assert code == 2, err
-    named = "rec/exchanges.jsonl" if record else "r/"
-    assert named in err, err
-    assert "File too large" in err
-    assert ".tmp" not in err
+    _subprocess(argv, tmp_path)
+    journal = (tmp_path / "r" / "journal.jsonl").stat().st_size
+    results = (tmp_path / "r" / "results.json").stat().st_size
+    assert journal < results
+    limit = (journal + results) // 2
+    code, _, err, _ = _subprocess(argv, tmp_path, preexec_fn=_limit_file_size(limit))
+    assert (code, err.strip()) == (
+        2,
+        "error: --report-dir r/results.json: File too large",
+    )
+    left = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert left == [
+        "journal.jsonl",
+        "journal.jsonl.previous",
+        "junit.xml.previous",
+        "results.json.previous",
+        "summary.md.previous",
+    ]
+
+
+def test_a_full_disk_while_recording_names_the_cassette_and_leaves_no_temp_file(
+    faults: f.FaultServer, tmp_path: Path
+) -> None:
+    # The 5,000-digit body makes the cassette line the first write past 4 KiB.
+    argv = _argv(faults.url, "bigint", "ok") + ["--report-dir", "r", "--record", "rec"]
+    code, _, err, _ = _subprocess(argv, tmp_path, preexec_fn=_limit_file_size(4096))
+    assert (code, err.strip()) == (
+        2,
+        "error: --record rec/exchanges.jsonl: File too large",
+    )
     assert _temp_files(tmp_path) == []
+    assert list((tmp_path / "rec").iterdir()) == []
 
 
 # -- 6. expected statuses ------------------------------------------------------------
