@@ -486,3 +486,23 @@ def test_live_tests_are_deselected_without_a_base_url(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_live_items_of_a_session_share_one_client_and_its_connection(
+    pytester: pytest.Pytester, server: q.QoveryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOVERY_PLUGIN_TOKEN", q.TOKEN)
+    jobs = ", ".join(f'{{jobId = "{j}"}}' for j in (q.CRON, q.LIFECYCLE, q.DRIFTED))
+    _project(
+        pytester,
+        'token_env = "QOVERY_PLUGIN_TOKEN"\n'
+        'auth_scheme = "Token"\n'
+        f'probes = [{{operation = "getJob", params = [{jobs}]}}]\n',
+    )
+    before = set(server.state.clients)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--conformance-base-url={server.url}",
+        "-m", "conformance_live",
+    )  # fmt: skip
+    result.assert_outcomes(passed=3)
+    assert len(server.state.clients - before) == 1  # one keep-alive connection
