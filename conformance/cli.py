@@ -1,7 +1,8 @@
 """Command line: argv → settings → work → exit code. Never a traceback.
 
 Exit codes: 0 everything conforms, 1 something does not, 2 usage, config, spec or
-input error, 3 no answer from the target (errors only).
+input error (or an output that cannot be written), 3 no answer from the target or no
+probe got a status it expects (errors only), 130/143 a run stopped by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations

@@ -6,7 +6,12 @@ probes without one; `conformance run` alone replays the recordings the config na
 (default `recordings/getjob`) offline. Flags override the file; the file overrides
 the defaults. The token is read from the environment variable `--token-env` (or
 `token_env`) names, never from the command line. Exit 0 all conform, 1 any contract
-failure, 2 usage or config error, 3 errors only (no answer from the target).
+failure, 2 usage or config error (or a report that cannot be written), 3 errors only
+(no answer, or no probe got a status it expects), 130/143 stopped by SIGINT/SIGTERM.
+
+Before the first probe every output path is proven writable and the previous
+reports are moved to `NAME.previous`; each finished probe goes to
+`reports/journal.jsonl` as it completes; the reports are written as one set.
 """
 
 from __future__ import annotations

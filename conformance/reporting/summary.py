@@ -76,6 +76,8 @@ def markdown(run: RunResult) -> str:
         f"started {run.started}",
         "",
     ]
+    if run.token is False:
+        lines += ["**No token configured**: the probes ran without credentials", ""]
     if run.interrupted:
         lines += [f"**{interrupted(run)}**", ""]
     lines += [
