@@ -17,6 +17,7 @@ reports are moved to `NAME.previous`; each finished probe goes to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -370,7 +371,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             raise UsageError(_write_error(exc, paths, args)) from None
         finally:
             progress.finish()
-            journal.close()
+            with contextlib.suppress(OSError):  # an error of its own said so
+                journal.close()
         return report(run, args, paths, out, checks)
 
 
@@ -402,7 +404,8 @@ def replay(
         )
     finally:
         progress.finish()
-        journal.close()
+        with contextlib.suppress(OSError):  # an error of its own said so
+            journal.close()
     return report(run, args, paths, out, checks)
 
 

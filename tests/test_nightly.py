@@ -538,3 +538,17 @@ def test_twenty_thousand_rows_plan_twenty_thousand_probes(
         plan_requests(contract, (("getItems", s) for s in sets), "http://127.0.0.1")
     )
     assert (len(planned), planned[-1].name) == (20_000, "getItems[mode=m19999]")
+
+
+def test_selfcheck_names_an_unwritable_junit_path_before_the_work(
+    tmp_path: Path,
+) -> None:
+    spec = str(PROJECT / "spec" / "qovery-getjob.yaml")
+    code, out, err = cli(
+        "selfcheck", "--spec", spec, "--operation", "getJob", "--junit", str(tmp_path)
+    )
+    assert (code, out, err.strip()) == (
+        2,
+        "",
+        f"error: --junit {tmp_path}: is a directory",
+    )
