@@ -568,3 +568,17 @@ def test_selfcheck_names_an_unwritable_junit_path_before_the_work(
         "",
         f"error: --junit {tmp_path}: is a directory",
     )
+
+
+def test_many_param_flags_parse_as_argparse_would() -> None:
+    from conformance.cli import _take_params, build_parser
+
+    argv = ["run", "--base-url", "http://127.0.0.1", "--operation", "getItems"]
+    for i in range(100):
+        argv += ["--param", f"mode=m{i}"]
+    argv += ["--timeout", "3"]
+    rest, params = _take_params(argv)
+    fast = build_parser().parse_args(rest)
+    slow = build_parser().parse_args(argv)
+    assert (params, fast.timeout) == (slow.param, slow.timeout)
+    assert len(params) == 100
