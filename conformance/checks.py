@@ -262,4 +262,12 @@ def run_checks(
     found: list[CheckViolation] = []
     for name in names or list(CHECKS):
         found.extend(CHECKS[name](exchange, op, ctx))
-    return sorted(set(found)), branch_of(exchange, op, ctx)
+    return sorted(set(found), key=_order), branch_of(exchange, op, ctx)
+
+
+def _order(item: CheckViolation) -> tuple[Any, ...]:
+    """The dataclass order of CheckViolation as one flat key: the same order, built
+    once per item instead of per comparison (200,000 violations sort in a blink)."""
+    v = item.violation
+    return (item.check, v.pointer, v.keyword, v.message, v.branch, v.spec_pointer,
+            item.warning)  # fmt: skip
