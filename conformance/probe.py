@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -575,21 +576,36 @@ def send_all(
 
 
 class Session:
-    """One event loop and one client kept for many sends (pytest live items).
+    """One client on one event loop thread, kept for many sends (pytest live items).
 
     Building an `httpx.AsyncClient` costs tens of milliseconds (TLS context), so
-    items of one pytest session (one per xdist worker) share this one.
+    items of one pytest session (one per xdist worker) share this one. The loop runs
+    in its own thread, so `prefetch` can send the next item's request while pytest
+    reports the current one.
     """
 
     def __init__(self, settings: ProbeSettings) -> None:
         self.settings = settings
-        self._runner = asyncio.Runner()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="conformance-live", daemon=True
+        )
+        self._thread.start()
         self._client: httpx.AsyncClient | None = None
         self._limiter = _RateLimiter(settings.rate_limit)
+        self._pending: dict[int, Future[Exchange]] = {}
+
+    def prefetch(self, request: ProbeRequest) -> None:
+        """Start sending `request` now; `send(request)` then collects its answer."""
+        if request.index not in self._pending:
+            self._pending[request.index] = asyncio.run_coroutine_threadsafe(
+                self._send(request), self._loop
+            )
 
     def send(self, request: ProbeRequest) -> Exchange:
-        """Send one request and return its exchange."""
-        return self._runner.run(self._send(request))
+        """The exchange of `request` (sent now, unless prefetched)."""
+        self.prefetch(request)
+        return self._pending.pop(request.index).result()
 
     async def _send(self, request: ProbeRequest) -> Exchange:
         if self._client is None:
@@ -597,7 +613,17 @@ class Session:
         return await _send_one(self._client, request, self.settings, self._limiter)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._runner.run(self._client.aclose())
-            self._client = None
-        self._runner.close()
+        """Drop prefetched answers nobody asked for, close the client and the loop."""
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+
+        async def shutdown() -> None:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

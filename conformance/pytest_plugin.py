@@ -35,6 +35,7 @@ _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
 _SESSION = pytest.StashKey[Any]()  # probe.Session: one client for every live item
+_NEXT = pytest.StashKey[Any]()  # the item this process runs after this one
 _CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
 
 
@@ -169,6 +170,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
     if kind == "live":
         return LiveProbes.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Remember the next item (pytest and each xdist worker know it) for prefetching."""
+    if isinstance(item, LiveProbeItem):
+        item.stash[_NEXT] = nextitem
 
 
 def pytest_collection_modifyitems(
@@ -310,7 +318,12 @@ class LiveProbeItem(_ExchangeItem):
 
     def exchange(self) -> Exchange:
         requests, _ = _plan(self.config)
-        return _session(self.config).send(requests[self.index])
+        session = _session(self.config)
+        following = self.stash.get(_NEXT, None)
+        if isinstance(following, LiveProbeItem):
+            # This worker runs it next: its request travels while this one is judged.
+            session.prefetch(requests[following.index])
+        return session.send(requests[self.index])
 
     def secrets(self) -> list[str]:
         from .probe import secrets_of

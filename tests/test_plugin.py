@@ -488,11 +488,11 @@ def test_live_tests_are_deselected_without_a_base_url(
     result.assert_outcomes(passed=1, deselected=1)
 
 
-def test_live_items_of_a_session_share_one_client_and_its_connection(
+def test_live_items_of_a_session_share_one_client_and_its_connections(
     pytester: pytest.Pytester, server: q.QoveryServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QOVERY_PLUGIN_TOKEN", q.TOKEN)
-    jobs = ", ".join(f'{{jobId = "{j}"}}' for j in (q.CRON, q.LIFECYCLE, q.DRIFTED))
+    jobs = ", ".join(f'{{jobId = "{j}"}}' for j in (q.CRON, q.LIFECYCLE, q.DRIFTED) * 2)
     _project(
         pytester,
         'token_env = "QOVERY_PLUGIN_TOKEN"\n'
@@ -504,5 +504,31 @@ def test_live_items_of_a_session_share_one_client_and_its_connection(
         "-p", "no:cacheprovider", f"--conformance-base-url={server.url}",
         "-m", "conformance_live",
     )  # fmt: skip
-    result.assert_outcomes(passed=3)
-    assert len(server.state.clients - before) == 1  # one keep-alive connection
+    result.assert_outcomes(passed=6)
+    # One client: its keep-alive pool holds the current request's connection and
+    # the next item's (prefetched); a client per item would open six.
+    assert len(server.state.clients - before) <= 2
+
+
+def test_live_items_under_xdist_send_each_probe_once(
+    pytester: pytest.Pytester, server: q.QoveryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each worker prefetches only the item it runs next: no request goes twice.
+    monkeypatch.setenv("QOVERY_PLUGIN_TOKEN", q.TOKEN)
+    jobs = (q.CRON, q.LIFECYCLE, q.DRIFTED) * 3
+    listed = ", ".join(f'{{jobId = "{j}"}}' for j in jobs)
+    _project(
+        pytester,
+        'token_env = "QOVERY_PLUGIN_TOKEN"\n'
+        'auth_scheme = "Token"\n'
+        f'probes = [{{operation = "getJob", params = [{listed}]}}]\n',
+    )
+    before = {j: server.state.hits[j] for j in set(jobs)}
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", f"--conformance-base-url={server.url}",
+        "-m", "conformance_live",
+    )  # fmt: skip
+    result.assert_outcomes(passed=9)
+    assert {j: server.state.hits[j] - before[j] for j in before} == dict.fromkeys(
+        before, 3
+    )
