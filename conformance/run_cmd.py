@@ -353,7 +353,10 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     journal = open_journal(paths, args, checks)
     progress = Progress(err)
     with Interrupts() as interrupts:
+        from .reporting.files import discard_staged
+
         interrupts.keep(journal.salvage)
+        interrupts.keep(discard_staged)  # a second signal while reports are written
         try:
             run = run_live(
                 contract,

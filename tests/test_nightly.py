@@ -319,6 +319,18 @@ def test_the_report_set_is_all_new_or_none_changed(tmp_path: Path) -> None:
     assert _temp_files(tmp_path) == []
 
 
+def test_a_report_being_written_leaves_no_temp_file_when_discarded(
+    tmp_path: Path,
+) -> None:
+    # What a second signal does if it lands while the report set is being staged.
+    from conformance.reporting import files
+
+    staged = files._stage(tmp_path / "junit.xml", b"half of a set")
+    assert _temp_files(tmp_path) == [Path(staged).name]
+    files.discard_staged()
+    assert (_temp_files(tmp_path), list(tmp_path.iterdir())) == ([], [])
+
+
 def _signal_run(
     tmp_path: Path,
     url: str,

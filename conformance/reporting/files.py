@@ -29,6 +29,10 @@ PREVIOUS_SUFFIX = ".previous"
 
 Report = tuple[str | os.PathLike[str], bytes]
 
+# Temporary files being written now: a process that must exit at once (a second
+# signal) removes them with `discard_staged()`, so none is left behind.
+_STAGED: set[str] = set()
+
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write `text` as UTF-8 to `path` so readers never see a half-written file."""
@@ -47,10 +51,12 @@ def write_set(reports: Sequence[Report]) -> None:
                 os.replace(tmp_name, target)
             except OSError as exc:
                 raise _named(exc, target) from None
+            _STAGED.discard(tmp_name)
     except BaseException:
         for _, tmp_name in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
+            _STAGED.discard(tmp_name)
         raise
     for folder in {target.parent for target, _ in staged}:
         _fsync_directory(folder)
@@ -71,6 +77,7 @@ def _stage(target: Path, data: bytes) -> str:
         )
     except OSError as exc:
         raise _named(exc, target) from None
+    _STAGED.add(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -80,10 +87,19 @@ def _stage(target: Path, data: bytes) -> str:
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        _STAGED.discard(tmp_name)
         if isinstance(exc, OSError):
             raise _named(exc, target) from None
         raise
     return tmp_name
+
+
+def discard_staged() -> None:
+    """Remove every temporary file a write in progress left (before exiting at once)."""
+    for tmp_name in list(_STAGED):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+    _STAGED.clear()
 
 
 def check_writable(paths: Iterable[str | os.PathLike[str]]) -> None:
