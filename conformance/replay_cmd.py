@@ -24,9 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import load_run_config
+    from .redact import learn
     from .run_cmd import contract_for, replay, report_paths
 
     cfg = load_run_config(args.config)
+    redactor = cfg.redactor()  # a cassette from elsewhere may hold the token
+    learn(out, redactor)
+    learn(err, redactor)
     contract = contract_for(args, cfg)
     paths = report_paths(args, cfg)
-    return replay(args, cfg, contract, args.cassettes, paths, out, err)
+    return replay(args, cfg, contract, args.cassettes, paths, out, err, redactor)

@@ -29,6 +29,7 @@ from .errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from .config import RunConfig
     from .contract import Contract
+    from .redact import Redactor
     from .runner import RunResult
 
 DEFAULTS: dict[str, Any] = {
@@ -120,7 +121,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", metavar="URL", help="probe this API (overrides the target's)"
     )
-    parser.add_argument("--operation", metavar="ID", help="operationId to probe")
+    parser.add_argument(
+        "--operation",
+        metavar="ID",
+        help="operationId to probe (needed when the spec has several)",
+    )
     parser.add_argument(
         "--param",
         action="append",
@@ -141,14 +146,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a status the probes mean to reach (repeatable; default: the "
         "documented 2xx); another documented status is an error",
     )
-    parser.add_argument("--auth-scheme", choices=("Bearer", "Token"))
+    parser.add_argument(
+        "--auth-scheme",
+        choices=("Bearer", "Token"),
+        help="Authorization: Bearer <token> or Token <token> "
+        "(default: from the spec's security scheme)",
+    )
     parser.add_argument(
         "--token-env", type=_env_name, metavar="NAME", help="variable holding the token"
     )
-    parser.add_argument("--timeout", type=_at_least(0.001), metavar="S")
-    parser.add_argument("--retries", type=_at_least(0, int), metavar="N")
-    parser.add_argument("--concurrency", type=_at_least(1, int), metavar="N")
-    parser.add_argument("--rate-limit", type=_rate, metavar="R/s", help="0: unlimited")
+    parser.add_argument(
+        "--timeout",
+        type=_at_least(0.001),
+        metavar="S",
+        help=f"seconds per attempt, whole request (default: {DEFAULTS['timeout']:g})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_at_least(0, int),
+        metavar="N",
+        help="extra attempts on connection errors, 429, 502, 503, 504 "
+        f"(default: {DEFAULTS['retries']})",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_at_least(1, int),
+        metavar="N",
+        help=f"requests in flight at once (default: {DEFAULTS['concurrency']})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate,
+        metavar="R/s",
+        help="at most R attempts per second (default: 0, unlimited)",
+    )
     parser.add_argument(
         "--record", metavar="DIR", help="write cassettes (redacted) here"
     )
@@ -253,11 +284,13 @@ def prepare(paths: dict[str, Any], args: argparse.Namespace) -> None:
         raise UsageError(_write_error(exc, paths, args)) from None
 
 
-def open_journal(paths: dict[str, Any], args: argparse.Namespace, checks: Any) -> Any:
+def open_journal(
+    paths: dict[str, Any], args: argparse.Namespace, checks: Any, redactor: Redactor
+) -> Any:
     from .reporting.journal import Journal
 
     try:
-        return Journal(paths["journal"], checks)
+        return Journal(paths["journal"], checks, redactor)
     except OSError as exc:
         raise UsageError(_write_error(exc, paths, args)) from None
 
@@ -278,7 +311,7 @@ def report(
         write_set(render_reports(run, paths, checks))
     except OSError as exc:
         raise UsageError(_write_error(exc, paths, args)) from None
-    print(summary.console(run), file=out)
+    print(run.redactor.text(summary.console(run)), file=out)
     shown = [paths["junit"], paths["json"], paths["summary"]]
     print("reports: " + ", ".join(str(p) for p in shown), file=out)
     return run.exit_code
@@ -304,6 +337,8 @@ def _checks(cfg: RunConfig) -> list[str] | None:
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import DEFAULT_RECORDINGS, load_run_config
     from .interrupt import Interrupts
+    from .probe import redactor_of
+    from .redact import learn
     from .runner import run_live
 
     cfg = load_run_config(args.config)
@@ -331,16 +366,22 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             )
         location = cfg.path_value("recordings", DEFAULT_RECORDINGS)
         assert location is not None
+        redactor = cfg.redactor()
+        learn(out, redactor)
+        learn(err, redactor)
         contract = contract_for(args, cfg)
         print(
             f"no target given: replaying the recordings in {_shown(location)} offline "
             "(probe a live API with `conformance run TARGET` or --base-url URL)",
             file=out,
         )
-        return replay(args, cfg, contract, _shown(location), paths, out, err)
+        return replay(args, cfg, contract, _shown(location), paths, out, err, redactor)
 
     contract = contract_for(args, cfg)
     requests, settings, base_url = plan(args, cfg, contract, err)
+    redactor = redactor_of(settings)
+    learn(out, redactor)
+    learn(err, redactor)
     if settings.auth is None:
         print(
             "no token: probing without credentials (set token_env or --token-env "
@@ -350,7 +391,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.record is not None:
         paths["record"] = os.path.join(args.record, "exchanges.jsonl")
     prepare(paths, args)
-    journal = open_journal(paths, args, checks)
+    journal = open_journal(paths, args, checks, redactor)
     progress = Progress(err)
     with Interrupts() as interrupts:
         from .reporting.files import discard_staged
@@ -387,13 +428,17 @@ def replay(
     paths: dict[str, Any],
     out: IO[str],
     err: IO[str],
+    redactor: Redactor,
 ) -> int:
-    """Replay the cassettes at `location` and write the reports (run and replay)."""
+    """Replay the cassettes at `location` and write the reports (run and replay).
+
+    `redactor` knows the project's secrets: a cassette from elsewhere may hold one.
+    """
     from .runner import run_replay
 
     checks = _checks(cfg)
     prepare(paths, args)
-    journal = open_journal(paths, args, checks)
+    journal = open_journal(paths, args, checks, redactor)
     progress = Progress(err)
     try:
         run = run_replay(
@@ -404,6 +449,7 @@ def replay(
             progress=progress,
             observe=journal_observer(journal, paths, args),
             max_body_size=max_body_size(args, cfg),
+            redactor=redactor,
         )
     finally:
         progress.finish()

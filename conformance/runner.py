@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 from .body import DEFAULT_MAX_BODY
 from .checks import CHECKS, CheckViolation, run_checks
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, secrets_of, send_all
-from .recording import CassetteWriter, Exchange, load, scrub
+from .probe import ProbeRequest, ProbeSettings, redactor_of, send_all
+from .recording import CassetteWriter, Exchange, load
+from .redact import Redactor
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -78,6 +79,8 @@ class RunResult:
     planned: int = 0  # probes the run meant to finish
     interrupted: str = ""  # the signal that stopped it early: SIGINT | SIGTERM
     token: bool | None = None  # a live run: was a token configured?
+    # What no report may show (the token, secret values): every writer uses it.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     def count(self, outcome: str) -> int:
         return sum(r.outcome == outcome for r in self.results)
@@ -261,18 +264,12 @@ def run_live(
     interrupted, and the cassette is published with those exchanges.
     """
     chosen = _chosen(checks)
-    run = RunResult("live", contract.source, target, planned=len(requests))
-    run.token = settings.auth is not None
-    secrets = secrets_of(settings)
-    writer = (
-        CassetteWriter(
-            record,
-            secret_headers=settings.secret_headers,
-            secret_values=secrets,
-        )
-        if record is not None
-        else None
+    redactor = redactor_of(settings)
+    run = RunResult(
+        "live", contract.source, target, planned=len(requests), redactor=redactor
     )
+    run.token = settings.auth is not None
+    writer = CassetteWriter(record, redactor=redactor) if record is not None else None
     if writer is not None and interrupts is not None:
         interrupts.keep(writer.salvage)
     started = time.perf_counter()
@@ -280,7 +277,8 @@ def run_live(
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        result = without_secrets(judge(exchange, contract, chosen, drift), secrets)
+        result = judge(exchange, contract, chosen, drift)
+        result = redactor.learned_from(exchange).data(result)
         run.results.append(result)
         if observe is not None:
             observe(result)
@@ -312,10 +310,18 @@ def run_replay(
     progress: Progress | None = None,
     observe: Observer | None = None,
     max_body_size: int = DEFAULT_MAX_BODY,
+    redactor: Redactor | None = None,
 ) -> RunResult:
-    """The same checks on recorded exchanges, offline."""
+    """The same checks on recorded exchanges, offline.
+
+    `redactor` knows the secrets of the project (a cassette written by this tool
+    holds none; one from elsewhere might).
+    """
     chosen = _chosen(checks)
-    run = RunResult("replay", contract.source, str(location))
+    redactor = redactor or Redactor()
+    run = RunResult(
+        "replay", contract.source, redactor.text(str(location)), redactor=redactor
+    )
     started = time.perf_counter()
     exchanges = list(load(location, max_body_size))
     if not exchanges:  # an empty recording proves nothing: never a green run
@@ -324,6 +330,7 @@ def run_replay(
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
         result = _renumbered(judge(exchange, contract, chosen, drift), number)
+        result = redactor.learned_from(exchange).data(result)
         run.results.append(result)
         if observe is not None:
             observe(result)
@@ -331,30 +338,6 @@ def run_replay(
             progress(len(exchanges), run)
     run.duration = time.perf_counter() - started
     return run
-
-
-def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
-    """The result as reports may show it: no secret value in any text."""
-    if not secrets:
-        return result
-
-    def clean(items: tuple[CheckViolation, ...]) -> tuple[CheckViolation, ...]:
-        return tuple(
-            replace(
-                item,
-                violation=replace(
-                    item.violation, message=scrub(item.violation.message, secrets)
-                ),
-            )
-            for item in items
-        )
-
-    return replace(
-        result,
-        violations=clean(result.violations),
-        warnings=clean(result.warnings),
-        error=scrub(result.error, secrets),
-    )
 
 
 def _renumbered(result: ProbeResult, index: int) -> ProbeResult:

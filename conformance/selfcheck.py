@@ -330,23 +330,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     _common(parser)
     parser.add_argument(
-        "--operation", action="append", default=[], metavar="ID", help="repeatable"
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="operationId to prove (repeatable)",
     )
     parser.add_argument(
         "--all", action="store_true", help="every JSON response body of every operation"
     )
     parser.add_argument("--status", help="status code; default: the single 2xx")
-    parser.add_argument("--media-type", default="application/json")
-    parser.add_argument("--examples", type=int, default=25, metavar="N")
-    parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument(
-        "--rule", action="append", default=[], metavar="NAME", help="repeatable"
+        "--media-type",
+        default="application/json",
+        metavar="TYPE",
+        help="media type of the body (default: application/json)",
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="valid bodies, and mutations per rule, to draw (default: 25)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="random seed, so a run can be repeated (default: 0)",
+    )
+    parser.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this mutation rule (repeatable; default: every rule)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .cli import load, print_warnings
+    from .cli import load, nothing_to_check, print_warnings
     from .errors import UsageError
     from .generate import RULES
     from .reporting import junit
@@ -378,7 +403,16 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         targets = []
         for op_id in args.operation:
             _, response = contract.response(op_id, args.status)
+            if contract.compiled(op_id, response.status, args.media_type) is None:
+                print(
+                    f"note: {op_id} {response.status} documents no "
+                    f"{args.media_type} body schema; nothing to check there",
+                    file=err,
+                )
+                continue
             targets.append((op_id, response.status, args.media_type))
+    if not targets:
+        return nothing_to_check(contract, "selfcheck", err)
     results = []
     for op_id, status, media in targets:
         result = selfcheck(

@@ -171,12 +171,10 @@ def report_paths(
 def render_reports(
     run: RunResult, paths: dict[str, Path], check_names: list[str] | None = None
 ) -> list[tuple[Path, bytes]]:
-    """The report set of a run: (where, what) for every report."""
-    data = json.dumps(to_json(run, check_names), indent=2, ensure_ascii=False)
+    """The report set of a run: (where, what) for every report, redacted."""
     return [
-        (paths["junit"], junit.render(suites(run)).encode("utf-8")),
-        (paths["json"], (data + "\n").encode("utf-8")),
-        (paths["summary"], summary.markdown(run).encode("utf-8")),
+        (paths[kind], text.encode("utf-8"))
+        for kind, text in texts(run, check_names).items()
     ]
 
 
@@ -192,3 +190,14 @@ def write_reports(
     paths = report_paths(report_dir, junit_path, json_path)
     write_set(render_reports(run, paths, check_names))
     return paths
+
+
+def texts(run: RunResult, check_names: list[str] | None = None) -> dict[str, str]:
+    """The three reports as text, each passed through the run's redactor."""
+    clean = run.redactor
+    data = clean.data(to_json(run, check_names))
+    return {
+        "junit": clean.text(junit.render(suites(run))),
+        "json": clean.text(json.dumps(data, indent=2, ensure_ascii=False) + "\n"),
+        "summary": clean.text(summary.markdown(run)),
+    }
