@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.reporting import html, junit, summary
 from conformance.reporting.coverage_md import unmatched_to_json
-from conformance.reporting.files import write_atomic
+from conformance.reporting.files import write_set
 from conformance.reporting.text import violation as violation_text
 
 if TYPE_CHECKING:
@@ -49,40 +49,48 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
         "started": run.started,
         "duration": round(run.duration, 6),
         "exit_code": run.exit_code,
+        "interrupted": run.interrupted or None,
+        "token": run.token,
         "totals": {
+            "planned": run.planned,
             "probes": len(run.results),
             "passed": run.count("passed"),
             "failed": run.count("failed"),
             "errors": run.count("error"),
+            "expected_status": sum(r.expected for r in run.results),
             "violations": sum(len(r.violations) for r in run.results),
             "drift": sum(len(r.warnings) for r in run.results),
             "unmatched": len(run.unmatched),
         },
-        "probes": [
-            {
-                "name": r.name,
-                "operation": r.operation_id,
-                "params": dict(r.params),
-                "method": r.method,
-                "url": r.url,
-                "outcome": r.outcome,
-                "status": r.status,
-                "content_type": r.content_type,
-                "elapsed": round(r.elapsed, 6),
-                "attempts": r.attempts,
-                "retries": list(r.retries),
-                "branch": r.branch or None,
-                "error": r.error or None,
-                "checks": _checks(r, names),
-                "violations": [v.as_dict() for v in r.violations],
-                "drift": [v.violation.pointer for v in r.warnings],
-                **({"excerpt": r.excerpt} if r.excerpt else {}),
-            }
-            for r in run.results
-        ],
+        "probes": [probe_json(r, names) for r in run.results],
         "unmatched": unmatched_to_json(run),
         "unmatched_fails": run.unmatched_fail,
         "coverage": run.coverage,
+    }
+
+
+def probe_json(r: ProbeResult, names: list[str]) -> dict[str, Any]:
+    """One probe as results.json (and the run journal) record it."""
+    return {
+        "name": r.name,
+        "operation": r.operation_id,
+        "params": dict(r.params),
+        "method": r.method,
+        "url": r.url,
+        "outcome": r.outcome,
+        "status": r.status,
+        "expected_status": r.expected,
+        "content_type": r.content_type,
+        "elapsed": round(r.elapsed, 6),
+        "attempts": r.attempts,
+        "retries": list(r.retries),
+        "branch": r.branch or None,
+        "error": r.error or None,
+        "error_kind": r.error_kind or None,
+        "checks": _checks(r, names),
+        "violations": [v.as_dict() for v in r.violations],
+        "drift": [v.violation.pointer for v in r.warnings],
+        **({"excerpt": r.excerpt} if r.excerpt else {}),
     }
 
 
@@ -102,7 +110,9 @@ def _case(result: ProbeResult) -> junit.TestCase:
         properties["branch"] = result.branch
     failure = error = None
     if result.outcome == "error":
-        error = junit.Outcome(result.error, "\n".join(result.retries), "network")
+        error = junit.Outcome(
+            result.error, "\n".join(result.retries), result.error_kind or "network"
+        )
     elif result.violations:
         first = result.violations[0]
         more = len(result.violations) - 1
@@ -128,10 +138,20 @@ def _case(result: ProbeResult) -> junit.TestCase:
 
 
 def suites(run: RunResult) -> list[junit.TestSuite]:
-    """One suite per operation (first-seen order), one case per probe (probe order)."""
+    """One suite per operation (first-seen order), one case per probe (probe order).
+
+    An interrupted run carries `interrupted` (the signal) on every suite; one that
+    finished no probe still has an (empty) suite to carry it.
+    """
     by_op: dict[str, list[junit.TestCase]] = {}
     for result in run.results:
         by_op.setdefault(result.operation_id, []).append(_case(result))
+    properties = {"mode": run.mode, "target": run.target, "spec": run.spec}
+    if run.interrupted:
+        properties["interrupted"] = run.interrupted
+        properties["finished"] = f"{len(run.results)} of {run.planned}"
+        if not by_op:
+            by_op["conformance"] = []
     if run.unmatched_fail:  # `--unmatched fail`: each unmatched request fails
         by_op["unmatched"] = [
             junit.TestCase(
@@ -144,12 +164,34 @@ def suites(run: RunResult) -> list[junit.TestSuite]:
         ]
     return [
         junit.TestSuite(
-            name=op,
-            cases=cases,
-            timestamp=run.started,
-            properties={"mode": run.mode, "target": run.target, "spec": run.spec},
+            name=op, cases=cases, timestamp=run.started, properties=properties
         )
         for op, cases in by_op.items()
+    ]
+
+
+def report_paths(
+    report_dir: str | os.PathLike[str],
+    junit_path: str | os.PathLike[str] | None = None,
+    json_path: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """Where each report of a run goes."""
+    folder = Path(report_dir)
+    return {
+        "junit": Path(junit_path) if junit_path else folder / "junit.xml",
+        "json": Path(json_path) if json_path else folder / "results.json",
+        "summary": folder / "summary.md",
+        "html": folder / "report.html",
+    }
+
+
+def render_reports(
+    run: RunResult, paths: dict[str, Path], check_names: list[str] | None = None
+) -> list[tuple[Path, bytes]]:
+    """The report set of a run: (where, what) for every report, redacted."""
+    return [
+        (paths[kind], text.encode("utf-8"))
+        for kind, text in texts(run, check_names).items()
     ]
 
 
@@ -161,16 +203,9 @@ def write_reports(
     json_path: str | os.PathLike[str] | None = None,
     check_names: list[str] | None = None,
 ) -> dict[str, Path]:
-    """Write junit.xml, results.json, summary.md and report.html; say where."""
-    folder = Path(report_dir)
-    paths = {
-        "junit": Path(junit_path) if junit_path else folder / "junit.xml",
-        "json": Path(json_path) if json_path else folder / "results.json",
-        "summary": folder / "summary.md",
-        "html": folder / "report.html",
-    }
-    for kind, text in texts(run, check_names).items():
-        write_atomic(paths[kind], text)
+    """Write junit.xml, results.json, summary.md and report.html as one set."""
+    paths = report_paths(report_dir, junit_path, json_path)
+    write_set(render_reports(run, paths, check_names))
     return paths
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
+from ..body import DEFAULT_MAX_BODY, format_size
 from ..errors import UsageError
 from ..recording import Exchange, load
 from .common import TrafficError
@@ -69,17 +71,31 @@ def _kind(path: Path) -> str:
 
 
 def load_traffic(
-    location: str | os.PathLike[str], base_url: str | None = None
+    location: str | os.PathLike[str],
+    base_url: str | None = None,
+    max_body_size: int = DEFAULT_MAX_BODY,
 ) -> list[Exchange]:
-    """Every exchange at `location`, file by file, each file in its own order."""
+    """Every exchange at `location`, file by file, each file in its own order.
+
+    A body over `max_body_size` (decoded bytes) becomes that exchange's error, as
+    in a live run and in our cassettes.
+    """
     out: list[Exchange] = []
     named = Path(location).is_file()
     for path in traffic_files(location):
         kind = _kind(path)
         if kind == "jsonl":
-            out.extend(load(path))
+            out.extend(load(path, max_body_size))
         elif kind == "har":
-            out.extend(load_har(path, base_url))
+            out.extend(_capped(e, max_body_size) for e in load_har(path, base_url))
         else:
-            out.extend(load_vcr(path, base_url, named=named))
+            found = load_vcr(path, base_url, named=named)
+            out.extend(_capped(e, max_body_size) for e in found)
     return out
+
+
+def _capped(exchange: Exchange, cap: int) -> Exchange:
+    if len(exchange.body) <= cap:
+        return exchange
+    error = f"body larger than {format_size(cap)}, read stopped"
+    return replace(exchange, body=b"", error=error)
