@@ -13,12 +13,22 @@ import gzip
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 RECORDINGS = PROJECT / "recordings" / "getjob" / "exchanges.jsonl"
-HOST = "http://127.0.0.1:34215"  # where the bundled recordings were made
+
+
+def _recorded_host() -> str:
+    """Where the bundled recordings were made (scheme, host and port)."""
+    url = json.loads(RECORDINGS.read_text().splitlines()[0])["request"]["url"]
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+HOST = _recorded_host()
 OTHER_HOST = "http://127.0.0.2:8080"
 BROKEN_ID = "3e9d6c4b-7f5a-4b12-8d4e-5f6a7b8c9da4"
 GZIP_ID = "5abf8e6d-9b7c-4d34-8f6a-7b8c9daebfc6"
