@@ -22,11 +22,13 @@ computed from that dict alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .body import JSONProblem, parse_json
 from .spec import is_json_media_type, media_type_matches
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ DEFINITION = (
 )
 BODY_KINDS = ("alternatives", "enums", "optional", "nullable")
 MAX_STATIC_DEPTH = 24  # schema nesting followed when listing the points of a body
-MAX_DEPTH = 256  # body nesting followed when counting
+MAX_DEPTH = 128  # body nesting followed when counting (3 frames a level)
 _NOTHING: Any = object()  # "no instance": list the points, count nothing
 
 
@@ -328,11 +330,12 @@ class Tracker:
         found = self._body(op, response.status)
         if found is None or not media_type_matches(found[0], exchange.content_type):
             return
-        try:
-            body = json.loads(exchange.body.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        try:  # read as the checks read it: exact integers, no NaN
+            body = parse_json(exchange.body)
+        except (JSONProblem, RecursionError, MemoryError):
             return
-        found[1].observe(body)
+        with contextlib.suppress(RecursionError):  # counted as deep as Python goes
+            found[1].observe(body)
 
     def observe_body(self, op: Operation, status: str, body: Any) -> None:
         """Count one decoded body of a documented status (generated bodies: the
