@@ -227,3 +227,30 @@ def test_a_credential_the_request_sent_is_redacted_in_the_body_excerpt(
     assert main(argv, io.StringIO(), io.StringIO()) == 1
     page = (tmp_path / "r" / "report.html").read_text()
     assert (cookie in page, "echo [REDACTED] echo" in page) == (False, True)
+
+
+def test_an_interrupted_run_and_its_errors_say_so() -> None:
+    from conformance.reporting.html import render
+
+    page = render(
+        {
+            "mode": "live",
+            "target": "http://127.0.0.1:1",
+            "exit_code": 143,
+            "interrupted": "SIGTERM",
+            "token": False,
+            "totals": {"planned": 5, "errors": 1},
+            "probes": [
+                {
+                    "name": "getJob[jobId=1]",
+                    "outcome": "error",
+                    "error_kind": "status",
+                    "attempts": 1,
+                    "error": "expected status 200, received 401",
+                }
+            ],
+        }
+    )
+    assert "interrupted by SIGTERM: 1 of 5 probes finished" in page
+    assert "no token configured" in page
+    assert '<td data-label="kind">status</td>' in page

@@ -45,6 +45,7 @@ padding:10px 14px}
 .card.bad b{color:var(--bad)}.card.ok b{color:var(--ok)}.card.warn b{color:var(--warn)}
 .verdict{display:inline-block;padding:2px 10px;border-radius:999px;font-weight:600;
 font-size:13px;vertical-align:middle;margin-left:8px}
+header p.verdict{display:table;margin:0 0 8px;border-radius:6px;margin-left:0}
 .verdict.bad{background:var(--bad-bg);color:var(--bad)}
 .verdict.ok{background:var(--ok-bg);color:var(--ok)}
 .verdict.warn{background:var(--warn-bg);color:var(--warn)}
@@ -157,9 +158,18 @@ def _head(data: dict[str, Any]) -> str:
         f"<span>{_e(k)}</span></div>"
         for k, v, c in cards
     )
+    notes = []
+    if data.get("interrupted"):
+        notes.append(
+            f"interrupted by {data['interrupted']}: {len(data.get('probes', ()))} of "
+            f"{totals.get('planned', '?')} probes finished"
+        )
+    if data.get("mode") == "live" and data.get("token") is False:
+        notes.append("no token configured: probes were sent without credentials")
+    shown = "".join(f'<p class="verdict warn">{_e(n)}</p>' for n in notes)
     return (
         f"<header><h1>{_e(what)} <code>{_e(data.get('target'))}</code>"
-        f'<span class="verdict {cls}">{_e(verdict)}</span></h1>'
+        f'<span class="verdict {cls}">{_e(verdict)}</span></h1>{shown}'
         f'<p class="meta">spec <code>{_e(data.get("spec"))}</code> · started '
         f"{_e(data.get('started'))} · {_seconds(data.get('duration'))} · exit code "
         f'{_e(code)}</p><section class="cards">{tiles}</section></header>'
@@ -262,14 +272,16 @@ def _errors(errors: list[dict[str, Any]]) -> str:
         return ""
     rows = "".join(
         f'<tr class="error"><td class="ptr" data-label="probe">{_e(p.get("name"))}'
-        f'</td><td class="num" data-label="attempts">{_e(p.get("attempts"))}</td>'
+        f'</td><td data-label="kind">{_e(p.get("error_kind") or "network")}</td>'
+        f'<td class="num" data-label="attempts">{_e(p.get("attempts"))}</td>'
         f'<td data-label="error">{_e(p.get("error"))}</td></tr>'
         for p in errors
     )
     return (
-        f'<section id="errors"><h2>Errors ({len(errors)}: no answer — the network, '
-        'not the contract)</h2><div class="scroll"><table class="stack"><thead><tr>'
-        '<th>probe</th><th class="num">attempts</th><th>error</th></tr></thead>'
+        f'<section id="errors"><h2>Errors ({len(errors)}: no contract verdict — no '
+        'answer, unexpected status, too big)</h2><div class="scroll"><table '
+        'class="stack"><thead><tr><th>probe</th><th>kind</th><th class="num">'
+        "attempts</th><th>error</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div></section>"
     )
 
