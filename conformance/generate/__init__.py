@@ -25,6 +25,11 @@ the validator's conventions (a missing member at the object that lacks it).
 Known trap: hypothesis-jsonschema 0.23.1 fails on hypothesis >= 6.170.10
 (`'many' object has no attribute 'more'`); pyproject.toml keeps hypothesis below it.
 
+Bodies in bulk (`sample_bodies`, `sample_invalid_bodies`, the self-check, the mock
+server) come from the direct sampler instead: the same generation schema compiled
+into draw functions over a seeded `random.Random` (`sample.py`, leaf values in
+`draws.py` and `formats.py`, lists and mutation quotas in `bulk.py`).
+
 Modules: `rewrite.py` (compiled schema → generation schema), `build.py`
 (generation schema → strategy), `plan.py` (`Plan`, `plan_for`, `valid_bodies`),
 `mutations.py` (`MUTATIONS`, `Mutation`, `invalid_bodies`). The names below are
@@ -35,6 +40,8 @@ from __future__ import annotations
 
 # `__all__` is the public set. The `name as name` imports are deliberate re-exports
 # outside it: importable from here as before the split (selfcheck.py, the tests).
+from .bulk import mutations_by_rule as mutations_by_rule
+from .bulk import sample_bodies, sample_invalid_bodies
 from .mutations import MUTATIONS, RULES, Mutation, invalid_bodies
 from .mutations import Edit as Edit
 from .mutations import applicable_rules as applicable_rules
@@ -51,5 +58,7 @@ __all__ = [
     "Mutation",
     "invalid_bodies",
     "plan_for",
+    "sample_bodies",
+    "sample_invalid_bodies",
     "valid_bodies",
 ]

@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from ..source import pointer_join
 from .build import _Builder, _format_strategies
+from .formats import format_draws
 from .rewrite import _Rewriter
+from .sample import Sampler
 
 if TYPE_CHECKING:
+    from random import Random
+
     from hypothesis.strategies import SearchStrategy
 
     from ..contract import Contract
@@ -94,6 +98,8 @@ class Plan:
         root = compiled.schema
         self._structure = jsonschema.validators.validator_for(root)(root)
         self._strategies: dict[tuple[int, bool], SearchStrategy[Any]] = {}
+        self._samplers: dict[int, Sampler] = {}
+        self._format_draws: dict[str, Callable[[Random], str]] | None = None
 
     # -- valid bodies --
 
@@ -111,6 +117,18 @@ class Plan:
                 schema
             )
         return self._strategies[key]
+
+    def sampler(self, node: Any = None) -> Sampler:
+        """The direct sampler of `node` (default: the whole body), built once."""
+        node = self.compiled.schema if node is None else node
+        found = self._samplers.get(id(node))
+        if found is None:
+            if self._format_draws is None:
+                self._format_draws = format_draws(self.formats, self.rewriter.aliases)
+            closed = not self.extra_members
+            schema = self.rewriter.rewrite(node, closed=closed, rich=False)
+            found = self._samplers[id(node)] = Sampler(schema, self._format_draws)
+        return found
 
     def generation_schema(self, *, rich: bool = False) -> Any:
         """The rewritten schema the valid-body strategy draws from (for inspection)."""

@@ -1,0 +1,226 @@
+"""Leaf values drawn with a `random.Random`: format strings, regex matches, text.
+
+Owns `FORMAT_DRAWS` (a valid-string drawer per built-in format, used only while
+the contract's format is the built-in one), `draw_regex` (a string matching a
+Python regular expression, from its parse tree) and `draw_text`. Everything here
+is a pure function of the `Random` it is given, so a seed fixes every value. No
+hypothesis import.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from random import Random
+from typing import Any
+
+try:  # Python 3.11+
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older layouts
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _parse  # type: ignore[no-redef]
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_HEX = "0123456789abcdef"
+# Mostly plain text, sometimes a space, punctuation or a non-ASCII character, so
+# clients meet more than [a-z0-9] without bodies becoming unreadable.
+_TEXT = _ALNUM * 3 + " -_.:/" + "éßçø漢字ü€"
+_REPEAT_CAP = 6  # extra repetitions drawn for *, + and {n,}
+
+
+def draw_text(rng: Random, least: int = 0, most: int | None = None) -> str:
+    """Text of a length in [least, most], short when unbounded."""
+    top = least + 12 if most is None else min(most, least + 12)
+    size = rng.randint(least, max(least, top))
+    return "".join(rng.choice(_TEXT) for _ in range(size))
+
+
+def _uuid(rng: Random) -> str:
+    digits = f"{rng.getrandbits(128):032x}"
+    text = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return text.upper() if rng.random() < 0.1 else text
+
+
+def _days(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _date(rng: Random) -> str:
+    year = rng.randint(1970, 2099)
+    month = rng.randint(1, 12)
+    return f"{year:04d}-{month:02d}-{rng.randint(1, _days(year, month)):02d}"
+
+
+def _date_time(rng: Random) -> str:
+    hour, minute, second = rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59)
+    clock = f"{hour:02d}:{minute:02d}:{second:02d}"
+    if rng.random() < 0.3:
+        digits = rng.randint(1, 6)
+        clock += "." + "".join(rng.choice("0123456789") for _ in range(digits))
+    if rng.random() < 0.6:
+        offset = "Z"
+    else:
+        offset = f"{rng.choice('+-')}{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+    return f"{_date(rng)}T{clock}{offset}"
+
+
+def _word(rng: Random, least: int = 1, most: int = 8) -> str:
+    return "".join(rng.choice(_LOWER) for _ in range(rng.randint(least, most)))
+
+
+def _uri(rng: Random) -> str:
+    scheme = rng.choice(("https", "https", "http", "ftp", "urn"))
+    if scheme == "urn":
+        return f"urn:{_word(rng)}:{_word(rng)}"
+    host = ".".join(_word(rng) for _ in range(rng.randint(1, 3))) + ".example"
+    port = f":{rng.randint(1, 65535)}" if rng.random() < 0.2 else ""
+    path = "".join("/" + _word(rng, 0) for _ in range(rng.randint(0, 3)))
+    query = f"?{_word(rng)}={_word(rng)}" if rng.random() < 0.3 else ""
+    return f"{scheme}://{host}{port}{path}{query}"
+
+
+def _email(rng: Random) -> str:
+    local = ".".join(_word(rng) for _ in range(rng.randint(1, 2)))
+    return f"{local}@{_word(rng)}.{rng.choice(('com', 'org', 'example'))}"
+
+
+def _ipv4(rng: Random) -> str:
+    return ".".join(str(rng.randint(0, 255)) for _ in range(4))
+
+
+def _ipv6(rng: Random) -> str:
+    parts = [f"{rng.getrandbits(16):x}" for _ in range(8)]
+    if rng.random() < 0.5:  # a compressed run of groups
+        start = rng.randint(0, 6)
+        end = rng.randint(start + 1, 8)
+        return ":".join(parts[:start]) + "::" + ":".join(parts[end:])
+    return ":".join(parts)
+
+
+def _byte(rng: Random) -> str:
+    return base64.b64encode(rng.randbytes(rng.randint(0, 24))).decode()
+
+
+_CRON = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+
+
+def _cron_field(rng: Random, low: int, high: int) -> str:
+    kind = rng.random()
+    if kind < 0.35:
+        text = "*"
+    elif kind < 0.75:
+        text = str(rng.randint(low, high))
+    else:
+        first = rng.randint(low, high)
+        text = f"{first}-{rng.randint(first, high)}"
+    if rng.random() < 0.25:
+        text += f"/{rng.randint(1, high)}"
+    return text
+
+
+def _cron(rng: Random) -> str:
+    return " ".join(_cron_field(rng, low, high) for low, high in _CRON)
+
+
+FORMAT_DRAWS: dict[str, Callable[[Random], str]] = {
+    "uuid": _uuid,
+    "date-time": _date_time,
+    "date": _date,
+    "uri": _uri,
+    "email": _email,
+    "ipv4": _ipv4,
+    "ipv6": _ipv6,
+    "byte": _byte,
+    "cron": _cron,
+}
+
+
+# --- regular expressions ------------------------------------------------------------
+
+_CATEGORIES: dict[Any, str] = {
+    _sre.CATEGORY_DIGIT: "0123456789",
+    _sre.CATEGORY_WORD: _ALNUM + "_",
+    _sre.CATEGORY_SPACE: " ",
+    _sre.CATEGORY_NOT_DIGIT: _LOWER,
+    _sre.CATEGORY_NOT_WORD: " -.",
+    _sre.CATEGORY_NOT_SPACE: _ALNUM,
+}
+_ANY = _ALNUM + " -_."
+
+
+def draw_regex(pattern: str, rng: Random) -> str:
+    """A string that `re.fullmatch(pattern, ·)` accepts, most of the time.
+
+    Look-arounds and back-references are approximated; the caller checks the result
+    and draws again.
+    """
+    tree = _parsed(pattern)
+    groups: dict[int, str] = {}
+    return _emit(tree, rng, groups)
+
+
+_TREES: dict[str, Any] = {}
+
+
+def _parsed(pattern: str) -> Any:
+    tree = _TREES.get(pattern)
+    if tree is None:
+        tree = _TREES[pattern] = _parse.parse(pattern)
+    return tree
+
+
+def _emit(items: Any, rng: Random, groups: dict[int, str]) -> str:
+    out: list[str] = []
+    for op, arg in items:
+        out.append(_emit_one(op, arg, rng, groups))
+    return "".join(out)
+
+
+def _emit_one(op: Any, arg: Any, rng: Random, groups: dict[int, str]) -> str:
+    if op is _sre.LITERAL:
+        return chr(arg)
+    if op is _sre.NOT_LITERAL:
+        return next(c for c in _ANY if ord(c) != arg)
+    if op is _sre.ANY:
+        return rng.choice(_ANY)
+    if op is _sre.IN:
+        return _emit_class(arg, rng)
+    if op is _sre.BRANCH:
+        return _emit(rng.choice(arg[1]), rng, groups)
+    if op is _sre.SUBPATTERN:
+        group, _, _, body = arg
+        text = _emit(body, rng, groups)
+        if group is not None:
+            groups[group] = text
+        return text
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", 0)):
+        least, most, body = arg
+        top = least + _REPEAT_CAP if most is _sre.MAXREPEAT else min(most, least + 6)
+        return "".join(_emit(body, rng, groups) for _ in range(rng.randint(least, top)))
+    if op is _sre.GROUPREF:
+        return groups.get(arg, "")
+    if op is getattr(_sre, "ATOMIC_GROUP", None):
+        return _emit(arg, rng, groups)
+    return ""  # AT (anchors), ASSERT, ASSERT_NOT: nothing to emit
+
+
+def _emit_class(items: Any, rng: Random) -> str:
+    negate = bool(items) and items[0][0] is _sre.NEGATE
+    chars: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            chars.append(chr(arg))
+        elif op is _sre.RANGE:
+            low, high = arg
+            chars.extend(chr(c) for c in range(low, min(high, low + 200) + 1))
+        elif op is _sre.CATEGORY:
+            chars.extend(_CATEGORIES.get(arg, _ALNUM))
+    if negate:
+        excluded = set(chars)
+        chars = [c for c in _ANY if c not in excluded]
+    return rng.choice(chars) if chars else "a"
