@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..source import pointer_join
 from .build import _Builder, _format_strategies
 from .formats import format_draws
-from .rewrite import _Rewriter
+from .rewrite import _Rewriter, oneof_label
 from .sample import Sampler
 
 if TYPE_CHECKING:
@@ -264,23 +264,14 @@ class Plan:
         if isinstance(alternatives, list):
             origin = self.map.origin.get(id(node))
             union = origin.pointer if origin else ""
-            where = union.removeprefix("/components/schemas/")
             for i, alt in enumerate(alternatives):
-                label = f"{where} oneOf[{i}] {_alternative_name(alt)}".strip()
+                label = oneof_label(self.map, node, i, alt)
 
                 def chose_alt(value: Any, alt: Any = alt) -> bool:
                     return self.fits(alt, value)
 
                 out.append((Branch(union, label), chose_alt))
         return out
-
-
-def _alternative_name(alt: Any) -> str:
-    if isinstance(alt, dict) and "$ref" in alt:
-        return str(alt["$ref"]).rsplit("/", 1)[-1]
-    if isinstance(alt, dict):
-        return str(alt.get("title") or ", ".join(alt.get("required", ())[:2]))
-    return ""
 
 
 def _nodes(schema: Any) -> Iterator[Any]:

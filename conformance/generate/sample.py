@@ -12,8 +12,9 @@ for speed and for coverage by rotation:
 - every union (`anyOf` of discriminator arms or of exclusive `oneOf`
   alternatives) takes its alternatives in turn, so N bodies reach every branch of
   a union that N draws visit; a nullable member is null one time in four;
-- optional members are present half of the time, and in `rich` draws always
-  (nested unions under optional members are reached too);
+- optional members are present half of the time; `rich` draws have every
+  member, no null where another type is allowed and no empty array where items
+  are, so unions nested under optional or nullable members are reached too;
 - formats are drawn valid (draws.py, or a pool drawn once from a format's own
   hypothesis strategy for user formats without a `sample`), sizes are bounded;
 - what cannot be drawn directly (`not`, an `allOf` the rewrite could not merge,
@@ -64,12 +65,16 @@ class Draw:
 
     rng: Random
     rich: bool = False
-    turns: dict[int, int] = field(default_factory=dict)
+    # union → the alternatives still to take in this round (a shuffled round each
+    # time: every alternative once per round, in combinations that vary)
+    turns: dict[int, list[int]] = field(default_factory=dict)
 
     def turn(self, union: int, size: int) -> int:
-        at = self.turns.get(union, 0)
-        self.turns[union] = at + 1
-        return at % size
+        left = self.turns.get(union)
+        if not left:
+            left = self.turns[union] = list(range(size))
+            self.rng.shuffle(left)
+        return left.pop()
 
 
 Drawer = Callable[[Draw], Any]
@@ -84,6 +89,8 @@ class Sampler:
         formats: dict[str, Callable[[Random], str]],
     ) -> None:
         self.formats = formats  # format alias → drawer of valid strings
+        # Why alternatives of unions could not be drawn (first seen first).
+        self.failures: dict[str, None] = {}
         self._unions = 0
         self.draw_value: Drawer = self._compile(schema)
 
@@ -124,7 +131,7 @@ class Sampler:
             return choices[0]
 
         def typed(state: Draw) -> Any:
-            if nullable and state.rng.random() < _NULL_SHARE:
+            if nullable and not state.rich and state.rng.random() < _NULL_SHARE:
                 return None
             return state.rng.choice(choices)(state)
 
@@ -153,7 +160,7 @@ class Sampler:
             return _null
 
         def either(state: Draw) -> Any:
-            if null_first and state.rng.random() < _NULL_SHARE:
+            if null_first and not state.rich and state.rng.random() < _NULL_SHARE:
                 return None
             start = state.turn(union, len(drawers))
             reasons = []
@@ -161,9 +168,9 @@ class Sampler:
                 try:
                     return drawers[(start + offset) % len(drawers)](state)
                 except Undrawable as exc:
-                    reasons.append(
-                        f"alternative {(start + offset) % len(drawers)}: {exc.reason}"
-                    )
+                    self.failures[exc.reason] = None
+                    index = (start + offset) % len(drawers)
+                    reasons.append(f"alternative {index}: {exc.reason}")
             if null_first:
                 return None
             raise Undrawable("; ".join(reasons))
@@ -202,18 +209,29 @@ class Sampler:
 
         def checked(state: Draw) -> Any:
             last = ""
+            rich = state.rich
             for attempt in range(_RETRIES):
+                # rich values (every member, no empty array) may not fit at all:
+                # the second half of the tries draws plain ones
+                state.rich = rich and attempt < _RETRIES // 2
                 try:
                     value = sources[attempt % len(sources)](state)
                 except Undrawable as exc:
                     last = exc.reason
                     continue
+                finally:
+                    state.rich = rich
                 if fits(value):
                     return value
-            raise Undrawable(
-                f"no value satisfying its {what} in {_RETRIES} draws"
-                + (f" ({last})" if last else "")
-            )
+            if last:
+                raise Undrawable(f"no value satisfying its {what}: {last}")
+            if "not" in node:
+                raise Undrawable(
+                    f"every value drawn in {_RETRIES} tries also matches its `not` "
+                    "schema (for a oneOf alternative: another alternative admits "
+                    "its bodies too, so none matches exactly one)"
+                )
+            raise Undrawable(f"no value satisfying its {what} in {_RETRIES} draws")
 
         return checked
 
@@ -282,7 +300,7 @@ class Sampler:
             rng = state.rng
             cap = _RICH_ITEMS if state.rich else _MAX_ITEMS
             top = max(least, cap) if most is None else min(most, max(least, cap))
-            size = rng.randint(least, top)
+            size = rng.randint(min(max(least, 1), top) if state.rich else least, top)
             out: list[Any] = []
             seen: set[str] = set()
             tries = 0
