@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 _BODY_CHARS = 4000  # a shrunk body longer than this is cut in reports
+_PROGRESS_FROM = 10  # response bodies from which a run reports its progress
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,18 @@ def selfcheck(
     except ImportError:  # jsonschema-rs is absent: only one engine to ask
         judge = validator.is_valid
     applies = applicable_rules(plan)
+    if valid.status == FAILED and valid.failure is None:  # no body to mutate
+        applies = {}
     chosen = [r for r in rules or RULES if applies.get(r, False)]
     drawn, share = _mutations(plan, chosen, examples, seed, judge)
     results = []
     for rule in rules or RULES:
         if not applies.get(rule, False):
-            reason = f"nothing in this schema for {rule} to break"
+            reason = (
+                f"nothing in this schema for {rule} to break"
+                if applies
+                else "no conforming body to break a rule of"
+            )
             results.append(RuleResult(rule, SKIPPED, reason=reason))
             continue
         results.append(
@@ -524,7 +531,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             _, response = contract.response(op_id, args.status)
             targets.append((op_id, response.status, args.media_type))
     results = []
-    for op_id, status, media in targets:
+    started = time.perf_counter()
+    every = max(1, len(targets) // 20)
+    for done, (op_id, status, media) in enumerate(targets, start=1):
         result = selfcheck(
             contract,
             op_id,
@@ -536,6 +545,16 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         print(render_text(result), file=out)
         results.append(result)
+        if len(targets) >= _PROGRESS_FROM and (
+            done % every == 0 or done == len(targets)
+        ):
+            seconds = time.perf_counter() - started
+            print(
+                f"selfcheck: {done}/{len(targets)} response bodies, "
+                f"{sum(not r.ok for r in results)} broken ({seconds:.0f} s)",
+                file=err,
+                flush=True,
+            )
     if args.junit:
         junit.write(args.junit, suites(results), name="conformance selfcheck")
     broken = [r.label for r in results if not r.ok]

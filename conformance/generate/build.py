@@ -89,18 +89,20 @@ class _Builder:
         return self.from_schema(node, custom_formats=self.custom_formats)
 
 
-def _format_strategies(
-    formats: dict[str, Any],
-) -> tuple[dict[str, SearchStrategy[str]], dict[str, str]]:
+def _format_aliases(formats: dict[str, Any]) -> dict[str, str]:
+    """Format name → the private alias it carries in generation schemas."""
+    return {name: _FORMAT_ALIAS + name for name in formats}
+
+
+def _format_strategies(formats: dict[str, Any]) -> dict[str, SearchStrategy[str]]:
+    """Alias → a strategy of valid strings (built when a strategy is first asked)."""
     from hypothesis import strategies as st
 
     strategies: dict[str, SearchStrategy[str]] = {}
-    aliases: dict[str, str] = {}
-    for name, fmt in formats.items():
-        alias = _FORMAT_ALIAS + name
-        aliases[name] = alias
+    for name, alias in _format_aliases(formats).items():
+        fmt = formats[name]
         if fmt.strategy is not None:
             strategies[alias] = fmt.strategy()
         else:  # no way to make one: filter text (slow, but never wrong)
             strategies[alias] = st.text().filter(fmt.check)
-    return strategies, aliases
+    return strategies

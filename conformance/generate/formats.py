@@ -41,9 +41,11 @@ def _source(fmt: Format) -> Callable[[Random], str]:
     if builtin is not None and builtin.check is fmt.check and fmt.name in FORMAT_DRAWS:
         return FORMAT_DRAWS[fmt.name]
     pool: list[str] = []
+    filled: list[bool] = []
 
     def from_pool(rng: Random) -> str:
-        if not pool:
+        if not filled:  # once, even when the strategy gave nothing valid
+            filled.append(True)
             pool.extend(_pool(fmt))
         if not pool:
             return draw_text(rng)  # the check rejects it, with the format named

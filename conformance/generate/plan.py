@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..source import pointer_join
-from .build import _Builder, _format_strategies
+from .build import _Builder, _format_aliases, _format_strategies
 from .formats import format_draws
 from .rewrite import _Rewriter, oneof_label
 from .sample import Sampler
@@ -90,7 +90,8 @@ class Plan:
             op.operation_id, response.status, media_type
         )
         self.formats = contract.enabled_formats()
-        self.custom_formats, aliases = _format_strategies(self.formats)
+        aliases = _format_aliases(self.formats)
+        self._custom_formats: dict[str, SearchStrategy[str]] | None = None
         self.rewriter = _Rewriter(
             compiled.schema, self.map, aliases, max_depth=max_depth
         )
@@ -113,7 +114,9 @@ class Plan:
             schema = self.rewriter.rewrite(
                 node, closed=not self.extra_members, rich=rich
             )
-            self._strategies[key] = _Builder(self.custom_formats, from_schema).build(
+            if self._custom_formats is None:  # hypothesis strategies, built once
+                self._custom_formats = _format_strategies(self.formats)
+            self._strategies[key] = _Builder(self._custom_formats, from_schema).build(
                 schema
             )
         return self._strategies[key]

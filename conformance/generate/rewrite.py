@@ -384,6 +384,11 @@ def _intersect(dicts: list[dict[str, Any]]) -> Any:
         if not _json_in(out["const"], out["enum"]):
             return False
         del out["enum"]
+    members = out.get("properties") or {}
+    if out.get("type") == "object" and any(
+        members.get(name) is False for name in out.get("required", ())
+    ):
+        return False  # an object whose required member may not appear
     return out
 
 
