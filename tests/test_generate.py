@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib.metadata import version
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
@@ -129,32 +128,6 @@ def overlap_contract(tmp_path_factory: pytest.TempPathFactory) -> conformance.Co
     contract = conformance.load_contract(str(path))
     contract.register_format("shortcode", _is_shortcode, strategy=_shortcodes)
     return contract
-
-
-def test_installed_hypothesis_is_not_the_pair_that_breaks_hypothesis_jsonschema():
-    hypothesis_version = tuple(int(p) for p in version("hypothesis").split(".")[:3])
-    jsonschema_gen = version("hypothesis-jsonschema")
-    broken = jsonschema_gen == "0.23.1" and hypothesis_version >= (6, 170, 10)
-    assert not broken, (
-        f"hypothesis {version('hypothesis')} with hypothesis-jsonschema "
-        f"{jsonschema_gen} fails with \"'many' object has no attribute 'more'\": "
-        "install hypothesis<6.170.10 (pinned in pyproject.toml)"
-    )
-
-
-def test_hypothesis_jsonschema_draws_objects_with_optional_members():
-    from hypothesis_jsonschema import from_schema
-
-    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
-    drawn: list[object] = []
-
-    @DRAWS
-    @given(from_schema(schema))
-    def draw(body: object) -> None:
-        drawn.append(body)
-
-    draw()  # raises AttributeError ('many' … 'more') on the broken pair
-    assert any(isinstance(body, dict) and "a" in body for body in drawn)
 
 
 def test_every_drawn_getjob_body_conforms(seed_contract):

@@ -1,7 +1,7 @@
 """Hypothesis strategies of response bodies: conforming ones, and named mutations.
 
-Valid bodies are made by construction with hypothesis-jsonschema, from a rewrite of
-the compiled schema that it can generate from without filtering:
+Valid bodies are made by construction with hypothesis's own strategies (build.py),
+from a rewrite of the compiled schema that can be generated from without filtering:
 
 - `$ref`s are inlined; a schema may nest itself `max_depth` times, after which its
   optional members and array items stop (required ones go on, up to a hard cap);
@@ -13,17 +13,17 @@ the compiled schema that it can generate from without filtering:
 - `allOf` of object schemas is merged into one object (unions distributed), and
   objects are closed (`additionalProperties: false`): bodies carry no undocumented
   members unless asked for (`extra_members=True`);
-- formats with a strategy (`conformance.formats`, `Contract.register_format`) are
-  renamed to private aliases passed as `custom_formats`, so hypothesis-jsonschema
-  neither warns about overriding its own nor re-checks them with other checkers.
+- formats are renamed to private aliases, each drawn by the format's own strategy
+  (`conformance.formats`, `Contract.register_format`) or sampler.
 
 Invalid bodies: draw a valid body, list the places where one named mutation
 (`MUTATIONS`) applies, draw one, apply it, and keep the result only if the validator
 rejects it. A `Mutation` says where the validator must report the broken rule, by
 the validator's conventions (a missing member at the object that lacks it).
 
-Known trap: hypothesis-jsonschema 0.23.1 fails on hypothesis >= 6.170.10
-(`'many' object has no attribute 'more'`); pyproject.toml keeps hypothesis below it.
+No hypothesis-jsonschema: its object generation (0.23.1) uses hypothesis internals
+that changed in hypothesis 6.170.10; every node is built here instead, so any
+hypothesis from the declared lower bound up works.
 
 Bodies in bulk (`sample_bodies`, `sample_invalid_bodies`, the self-check, the mock
 server) come from the direct sampler instead: the same generation schema compiled

@@ -106,8 +106,6 @@ class Plan:
 
     def strategy(self, node: Any = None, *, rich: bool = False) -> SearchStrategy[Any]:
         """Conforming instances of `node` (default: the whole body)."""
-        from hypothesis_jsonschema import from_schema
-
         node = self.compiled.schema if node is None else node
         key = (id(node), rich)
         if key not in self._strategies:
@@ -116,9 +114,7 @@ class Plan:
             )
             if self._custom_formats is None:  # hypothesis strategies, built once
                 self._custom_formats = _format_strategies(self.formats)
-            self._strategies[key] = _Builder(self._custom_formats, from_schema).build(
-                schema
-            )
+            self._strategies[key] = _Builder(self._custom_formats).build(schema)
         return self._strategies[key]
 
     def sampler(self, node: Any = None) -> Sampler:

@@ -31,7 +31,7 @@ _UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum
 
 
 class _Rewriter:
-    """Compiled schema → a self-contained schema hypothesis-jsonschema generates."""
+    """Compiled schema → a self-contained schema the builder and sampler draw from."""
 
     def __init__(
         self,
@@ -254,7 +254,7 @@ def _exclusive(alternatives: list[Any]) -> list[Any]:
             key = next((k for k in _required(other) if k not in _required(mine)), None)
             if key is not None:
                 extra.append({"properties": {key: False}})
-            else:  # nothing to forbid: filter (hypothesis-jsonschema's `not`)
+            else:  # nothing to forbid: a `not`, drawn by filtering
                 extra.append({"not": other})
         merged = _merge([mine, *extra]) if extra else mine
         out.append({"allOf": [mine, *extra]} if merged is None else merged)
