@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from .draws import draw_regex, draw_text
+from .draws import TEXT, between, draw_regex, draw_text
 from .rewrite import _types
 
 _RETRIES = 24  # draws of a checked node before it is Undrawable
@@ -68,6 +68,20 @@ class Draw:
     # union → the alternatives still to take in this round (a shuffled round each
     # time: every alternative once per round, in combinations that vary)
     turns: dict[int, list[int]] = field(default_factory=dict)
+    _chars: str = ""
+    _at: int = 0
+
+    def text(self, least: int, most: int | None) -> str:
+        """Text of a length in [least, most] (short when unbounded), cut from a
+        buffer of characters drawn in bulk: the same text as drawing each one."""
+        top = least + 12 if most is None else max(least, min(most, least + 12))
+        size = least + int(self.rng.random() * (top - least + 1))
+        at = self._at
+        if at + size > len(self._chars):
+            self._chars = "".join(self.rng.choices(TEXT, k=max(4096, size)))
+            at = 0
+        self._at = at + size
+        return self._chars[at : at + size]
 
     def turn(self, union: int, size: int) -> int:
         left = self.turns.get(union)
@@ -133,7 +147,7 @@ class Sampler:
         def typed(state: Draw) -> Any:
             if nullable and not state.rich and state.rng.random() < _NULL_SHARE:
                 return None
-            return state.rng.choice(choices)(state)
+            return choices[int(state.rng.random() * len(choices))](state)
 
         return typed
 
@@ -187,7 +201,8 @@ class Sampler:
         if not values:
             listed = json.dumps(node.get("enum", node.get("const")))[:120]
             return _nothing(f"no listed value {listed} fits the rest of the schema")
-        return lambda state: state.rng.choice(values)
+        size = len(values)
+        return lambda state: values[int(state.rng.random() * size)]
 
     def _checked(self, node: dict[str, Any]) -> Drawer:
         """Draw from the positive parts of `node`, keep a value the whole accepts."""
@@ -257,14 +272,23 @@ class Sampler:
         most = node.get("maxProperties")
         free = not props and extra_draw is not None
 
+        plain = extra_draw is None and most is None
+
         def draw_object(state: Draw) -> Any:
             out: dict[str, Any] = {}
-            rng = state.rng
-            for name, drawer, needed in members:
-                if needed or state.rich or rng.random() < _OPTIONAL_SHARE:
+            random = state.rng.random
+            if state.rich:
+                for name, drawer, _ in members:
                     out[name] = drawer(state)
+            else:
+                for name, drawer, needed in members:
+                    if needed or random() < _OPTIONAL_SHARE:
+                        out[name] = drawer(state)
+            if plain:
+                return out
+            rng = state.rng
             if extra_draw is not None:
-                want = max(least - len(out), rng.randint(0, 2) if free else 0)
+                want = max(least - len(out), between(rng, 0, 2) if free else 0)
                 tries = 0
                 while want > 0 and tries < 20:
                     tries += 1
@@ -295,12 +319,26 @@ class Sampler:
                 return _nothing(f"minItems {least} but items may not appear")
             return lambda state: []
         item = self._compile(items)
+        if not unique:
+            plain_top = _MAX_ITEMS if most is None else min(most, _MAX_ITEMS)
+            plain_top = max(least, plain_top)
+            rich_top = max(least, _RICH_ITEMS if most is None else min(most, 2))
+            rich_low = min(max(least, 1), rich_top)
+
+            def draw_list(state: Draw) -> Any:
+                if state.rich:
+                    size = between(state.rng, rich_low, rich_top)
+                else:
+                    size = between(state.rng, least, plain_top)
+                return [item(state) for _ in range(size)]
+
+            return draw_list
 
         def draw_array(state: Draw) -> Any:
             rng = state.rng
             cap = _RICH_ITEMS if state.rich else _MAX_ITEMS
             top = max(least, cap) if most is None else min(most, max(least, cap))
-            size = rng.randint(min(max(least, 1), top) if state.rich else least, top)
+            size = between(rng, min(max(least, 1), top) if state.rich else least, top)
             out: list[Any] = []
             seen: set[str] = set()
             tries = 0
@@ -327,13 +365,15 @@ class Sampler:
         make: Callable[[Random], str]
         if isinstance(fmt, str) and fmt in self.formats:
             make = self.formats[fmt]
+            if not least and most is None and pattern is None:
+                return lambda state: make(state.rng)
         elif isinstance(pattern, str):
 
             def make(rng: Random) -> str:
                 return draw_regex(pattern, rng)
 
         else:
-            return lambda state: draw_text(state.rng, least, most)
+            return lambda state: state.text(least, most)
         check_pattern = fmt in self.formats and isinstance(pattern, str)
 
         def draw_string(state: Draw) -> str:
@@ -468,7 +508,7 @@ def _integers(lo: Any, hi: Any, step: Any) -> Drawer:
         rng = state.rng
         if edges and rng.random() < 0.1:
             return int(rng.choice(edges))
-        return rng.randint(int(w_lo), int(w_hi))
+        return between(rng, int(w_lo), int(w_hi))
 
     return draw_integer
 
