@@ -247,7 +247,8 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     target = Path(args.out)
     count, ops = 0, set()
     written: set[Path] = set()
-    for body in contract.bodies(args.operation or None):
+    errors: list[Any] = []
+    for body in contract.bodies(args.operation or None, errors=errors):
         name = (
             body.status
             if body.media_type == "application/json"
@@ -270,17 +271,51 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         f"compiled {count} JSON response bodies of {len(ops)} operations into {target}",
         file=out,
     )
+    if errors:
+        return report_spec_errors(errors, err)
+    if not count:
+        return nothing_to_check(contract, "compile", err)
     return 0
+
+
+def report_spec_errors(errors: Sequence[ConformanceError], err: IO[str]) -> int:
+    """Every SpecError met, one line each, then the count: exit 2."""
+    for exc in errors:
+        print(f"error: {exc}", file=err)
+    print(
+        f"error: {len(errors)} spec error(s) above; the rest was processed",
+        file=err,
+    )
+    return 2
+
+
+def nothing_to_check(contract: Any, command: str, err: IO[str]) -> int:
+    """A document with no JSON response body schema: say so instead of "all hold"."""
+    ops = contract.spec.indexed_operations()
+    bare = sum(1 for op in ops.values() if not op.responses)
+    why = f"; {bare} of them document no responses" if bare else ""
+    print(
+        f"error: {command}: nothing to check in {contract.source}: none of its "
+        f"{len(ops)} operation(s) documents a JSON response body schema{why} "
+        "(see `conformance lint`)",
+        file=err,
+    )
+    return 2
 
 
 def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .reporting import text
 
     contract = load(args, err)
-    found = contract.lint()
+    errors: list[Any] = []
+    found = contract.lint(errors=errors)
     if args.output == "json":
         json.dump(
-            {"source": contract.source, "findings": [f.as_dict() for f in found]},
+            {
+                "source": contract.source,
+                "findings": [f.as_dict() for f in found],
+                "errors": [str(e) for e in errors],
+            },
             out,
             indent=2,
             ensure_ascii=False,
@@ -291,6 +326,8 @@ def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(f"{len(found)} finding(s)", file=out)
     else:
         print("no findings", file=out)
+    if errors:
+        return report_spec_errors(errors, err)
     return 1 if found else 0
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compiler import INT_BOUNDS, CompiledSchema, Compiler
 from .config import default_spec
-from .errors import UsageError
+from .errors import SpecError, UsageError
 from .formats import Format, builtin_formats
 from .model import Finding
 from .spec import (
@@ -302,24 +302,57 @@ class Contract:
             rules=list(rules) if rules is not None else None,
         )
 
-    def bodies(self, operation_ids: Iterable[str] | None = None) -> Iterator[Body]:
-        """Every JSON response body schema of the chosen operations, compiled."""
-        ids = list(operation_ids) if operation_ids else list(self.operations)
+    def bodies(
+        self,
+        operation_ids: Iterable[str] | None = None,
+        *,
+        errors: list[SpecError] | None = None,
+    ) -> Iterator[Body]:
+        """Every JSON response body schema of the chosen operations, compiled.
+
+        With `errors`, a SpecError (an operation that does not index, a schema that
+        does not compile) is added to it, once each, and the rest goes on."""
+        if errors is None:
+            ids = list(operation_ids) if operation_ids else list(self.operations)
+        else:
+            indexed = self.spec.indexed_operations()  # fills spec.index_errors
+            _add_errors(errors, self.spec.index_errors)
+            ids = list(operation_ids or indexed)
         for op_id in ids:
-            op = self.operation(op_id)
+            op = self.operation(op_id) if errors is None else self._lenient(op_id)
             for status, response in op.responses.items():
                 for name, media in response.content.items():
                     if media.schema is None or not is_json_media_type(name):
                         continue
-                    compiled = self.compiled(op_id, status, name)
+                    try:
+                        compiled = self.compiled(op_id, status, name)
+                    except SpecError as exc:
+                        if errors is None:
+                            raise
+                        _add_errors(errors, [exc])
+                        continue
                     if compiled is not None:
                         yield Body(op, status, name, compiled)
 
-    def lint(self) -> list[Finding]:
-        """Spec defects that change verdicts (see lint.py)."""
+    def _lenient(self, operation_id: str) -> Operation:
+        found = self.spec.indexed_operations().get(operation_id)
+        return found if found is not None else self.operation(operation_id)
+
+    def lint(self, *, errors: list[SpecError] | None = None) -> list[Finding]:
+        """Spec defects that change verdicts (see lint.py). With `errors`, every
+        SpecError met on the way is added to it and linting goes on."""
         from .lint import lint
 
-        return lint(self)
+        return lint(self, errors=errors)
+
+
+def _add_errors(errors: list[SpecError], new: Iterable[SpecError]) -> None:
+    """Add each error once (the same broken component is reached many times)."""
+    seen = {str(e) for e in errors}
+    for exc in new:
+        if str(exc) not in seen:
+            seen.add(str(exc))
+            errors.append(exc)
 
 
 def check_compiled(compiled: CompiledSchema, compiler: Compiler, spec: Spec) -> None:
@@ -358,14 +391,20 @@ def load_contract(
     nullable: str = "common",
     formats: Mapping[str, bool] | None = None,
     engine: str = "auto",
+    mirrors: Mapping[str, str] | None = None,
 ) -> Contract:
     """Load an OpenAPI document (path or http(s) URL, YAML or JSON) as a contract.
 
     `nullable="strict"` follows OpenAPI 3.0.3 (nullable counts only beside `type`);
-    `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them).
+    `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them);
+    `mirrors={"https://schemas.example.com/": "vendor/schemas"}` reads the documents
+    `$ref`s name under a URI prefix from a local folder instead of the network.
     """
     return Contract(
-        Spec.load(str(path_or_url) if path_or_url is not None else default_spec()),
+        Spec.load(
+            str(path_or_url) if path_or_url is not None else default_spec(),
+            mirrors=mirrors,
+        ),
         nullable=nullable,
         formats=formats,
         engine=engine,

@@ -7,16 +7,26 @@ elsewhere (compiler.py); this module only finds them.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from .errors import SpecError, UsageError
 from .model import Finding
-from .source import Document, join_uri, load_document, pointer_join, pointer_parts
+from .resources import Resources, has_scheme, index, is_2020_12, resolve
+from .source import (
+    Document,
+    join_uri,
+    load_document,
+    parse_document,
+    pointer_join,
+    pointer_parts,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _RANGE = re.compile(r"^[1-5]XX$")
@@ -104,13 +114,30 @@ class Spec:
     documents: dict[str, Document] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
     _operations: dict[str, Operation] | None = None
+    index_errors: list[SpecError] = field(default_factory=list)
     _warned: set[tuple[str, str]] = field(default_factory=set)
+    # URI prefix → local folder: documents under the prefix are read from there.
+    mirrors: Mapping[str, str] = field(default_factory=dict)
+    _resources: dict[str, Resources] = field(default_factory=dict)
+    _ids: dict[str, Location] = field(default_factory=dict)  # 3.1: $id → resource
 
     @classmethod
-    def load(cls, location: str) -> Spec:
+    def load(cls, location: str, *, mirrors: Mapping[str, str] | None = None) -> Spec:
+        """The document at `location`; `mirrors` maps URI prefixes (such as
+        `https://schemas.example.com/`) to local folders that hold their documents."""
         root = load_document(location)
-        spec = cls(root=root, documents={root.uri: root})
+        spec = cls(root=root, documents={root.uri: root}, mirrors=dict(mirrors or {}))
         spec._check_version()
+        if spec.is_31:
+            spec.resources(root.uri)
+            dialect = root.data.get("jsonSchemaDialect")
+            if dialect is not None and not is_2020_12(dialect):
+                spec.warn(
+                    Location(root.uri, "/jsonSchemaDialect"),
+                    "unsupported-dialect",
+                    f"jsonSchemaDialect {dialect!r}: schemas are read as JSON "
+                    "Schema 2020-12 (the dialect of OpenAPI 3.1)",
+                )
         return spec
 
     # -- documents and references -------------------------------------------------
@@ -144,8 +171,82 @@ class Spec:
     def document(self, uri: str) -> Document:
         doc = self.documents.get(uri)
         if doc is None:
-            doc = self.documents[uri] = load_document(uri)
+            doc = self.documents[uri] = self._load(uri)
+            if self.is_31:
+                self.resources(uri)
         return doc
+
+    def _load(self, uri: str) -> Document:
+        """A mirror's copy, a bundled metaschema, else the file or URL itself."""
+        for prefix, folder in self.mirrors.items():
+            if uri.startswith(prefix):
+                rest = unquote(uri[len(prefix) :].partition("?")[0])
+                path = os.path.join(folder, *rest.split("/"))
+                inside = os.path.commonpath(
+                    [os.path.abspath(folder), os.path.abspath(path)]
+                )
+                if inside != os.path.abspath(folder):
+                    raise SpecError(uri, "", f"leads outside the mirror {folder}")
+                try:
+                    with open(path, "rb") as handle:
+                        return parse_document(handle.read(), uri)
+                except OSError as exc:
+                    raise SpecError(
+                        uri,
+                        "",
+                        f"not in the mirror {folder} ({path}: {exc.strerror}); "
+                        "add the file or remove the mirror",
+                    ) from None
+        bundled = _metaschema(uri)
+        if bundled is not None:
+            return Document(uri, bundled)
+        if has_scheme(uri) and urlsplit(uri).scheme.lower() not in (
+            "http",
+            "https",
+            "file",
+        ):
+            raise SpecError(
+                uri,
+                "",
+                "no schema of this spec has this $id, and it is not a file or URL "
+                "to read; check the $id or the $ref",
+            )
+        return load_document(uri)
+
+    def resources(self, uri: str) -> Resources:
+        """The `$id`s and anchors of the document at `uri` (OpenAPI 3.1)."""
+        found = self._resources.get(uri)
+        if found is None:
+            found = self._resources[uri] = index(uri, self.document(uri).data)
+            for name, pointer in found.ids.items():
+                self._ids.setdefault(name, Location(uri, pointer))
+        return found
+
+    def resource_of(self, loc: Location) -> Location:
+        """The root of the schema resource that holds `loc` (its nearest `$id`)."""
+        return Location(loc.uri, self.resources(loc.uri).resource_of(loc.pointer))
+
+    def dynamic_anchors(self, resource: Location) -> dict[str, Location]:
+        """`$dynamicAnchor` name → where it stands, in the resource at `resource`."""
+        found = self.resources(resource.uri).dynamic_anchors(resource.pointer)
+        return {name: Location(resource.uri, p) for name, p in found.items()}
+
+    def dynamic_target(
+        self, ref: Any, where: Location, scope: Mapping[str, Location]
+    ) -> Location:
+        """Where a `$dynamicRef` points, given the outermost `$dynamicAnchor` of each
+        name in the dynamic scope: like `$ref`, unless its target is a dynamic anchor
+        of the name it asks for, when the outermost one of that name wins."""
+        initial = self.ref_target(ref, where)
+        name = unquote(ref.partition("#")[2])
+        node = self.node(initial)
+        if (
+            name in scope
+            and isinstance(node, dict)
+            and node.get("$dynamicAnchor") == name
+        ):
+            return scope[name]
+        return initial
 
     def node(self, loc: Location) -> Any:
         """The node at `loc`; SpecError if the pointer does not exist."""
@@ -181,15 +282,22 @@ class Spec:
             raise self.error(where, f"$ref must be a string, found {ref!r}")
         base, _, fragment = ref.partition("#")
         fragment = unquote(fragment)  # a URI fragment is percent-encoded (RFC 6901 §6)
-        uri = join_uri(where.uri, base) if base else where.uri
-        if _is_url(where.uri) and not _is_url(uri):
+        if self.is_31:
+            uri = resolve(self.resources(where.uri).base_of(where.pointer), ref)
+        else:
+            uri = join_uri(where.uri, base) if base else where.uri
+        if _is_url(where.uri) and not _is_url(uri) and not has_scheme(uri):
             raise self.error(
                 where,
                 f"$ref {ref!r} in a remote document points at a local file; "
                 "refused (a fetched spec may only refer to URLs)",
             )
-        target = Location(uri, fragment)
-        if fragment and not fragment.startswith("/"):
+        target: Location
+        if self.is_31:
+            target = self._target_31(ref, uri, fragment, where)
+        else:
+            target = Location(uri, fragment)
+        if not self.is_31 and fragment and not fragment.startswith("/"):
             raise self.error(
                 where,
                 f"$ref {ref!r}: the part after '#' must be a JSON pointer starting "
@@ -198,14 +306,61 @@ class Spec:
         try:
             self.node(target)
         except KeyError as exc:
+            named = uri if base or uri != where.uri else "this document"
             raise self.error(
                 where,
-                f"dangling $ref {ref!r}: {uri if base else 'this document'} "
-                f"has no {exc.args[0]!r} at #{fragment}",
+                f"dangling $ref {ref!r}: {named} has no {exc.args[0]!r} at "
+                f"#{fragment}{self._id_hint(where, uri)}",
             ) from None
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         return target
+
+    def _id_hint(self, where: Location, uri: str) -> str:
+        """3.1: when an `$id` changed the base URI, say which one."""
+        if not self.is_31:
+            return ""
+        resources = self.resources(where.uri)
+        resource = resources.resource_of(where.pointer)
+        if not resource:
+            return ""
+        return (
+            f" (the $id at #{resource} makes {resources.bases[resource]} the base "
+            "of references inside it)"
+        )
+
+    def _target_31(
+        self, ref: str, uri: str, fragment: str, where: Location
+    ) -> Location:
+        """3.1: the resource named `uri` (an `$id`, else a document), then the
+        pointer or the `$anchor` of the fragment inside it."""
+        local = self.resources(where.uri).ids.get(uri)
+        try:
+            resource = (
+                Location(where.uri, local) if local is not None else self._ids.get(uri)
+            )
+            if resource is None:
+                resource = self._ids.get(uri, Location(self.document(uri).uri, ""))
+        except SpecError as exc:
+            raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
+        if not fragment or fragment.startswith("/"):
+            return Location(resource.uri, resource.pointer + fragment)
+        resources = self.resources(resource.uri)
+        pointer = resources.anchor(resource.pointer, fragment)
+        clash = resources.clashes.get((resource.pointer, fragment))
+        if clash:
+            raise self.error(
+                where,
+                f"$ref {ref!r}: {uri} declares the anchor {fragment!r} "
+                f"{len(clash)} times (at {', '.join('#' + p for p in sorted(clash))}); "
+                "an anchor names one schema of its resource: rename all but one",
+            )
+        if pointer is None:
+            raise self.error(
+                where,
+                f"$ref {ref!r}: {uri} has no $anchor or $dynamicAnchor {fragment!r}",
+            )
+        return Location(resource.uri, pointer)
 
     def deref(self, loc: Location) -> tuple[Location, Any]:
         """Follow a chain of `$ref`s from `loc` to a node that is not a reference."""
@@ -223,14 +378,26 @@ class Spec:
 
     @property
     def operations(self) -> dict[str, Operation]:
+        """The operation index; SpecError (the first) if an operation is malformed."""
+        operations = self.indexed_operations()
+        if self.index_errors:
+            raise self.index_errors[0]
+        return operations
+
+    def indexed_operations(self) -> dict[str, Operation]:
+        """The operations that index cleanly; the others' SpecErrors are kept in
+        `index_errors` (for commands that report every error and go on)."""
         if self._operations is None:
             self._operations = dict(self._index())
         return self._operations
 
     def operation(self, operation_id: str) -> Operation:
-        op = self.operations.get(operation_id)
+        """One operation; another one that is malformed does not stand in the way."""
+        op = self.indexed_operations().get(operation_id)
         if op is not None:
             return op
+        if self.index_errors:  # perhaps this very operation: say what is wrong
+            raise self.index_errors[0]
         near = difflib.get_close_matches(operation_id, self.operations, n=1, cutoff=0.6)
         if not near:
             lowered = {k.lower(): k for k in self.operations}
@@ -251,30 +418,52 @@ class Spec:
             raise self.error(pointer_loc(root, "paths"), "paths must be a mapping")
         seen: dict[str, Location] = {}
         for path in paths:
-            item_loc, item = self.deref(pointer_loc(root, "paths", path))
+            try:
+                item_loc, item = self.deref(pointer_loc(root, "paths", path))
+            except SpecError as exc:
+                self.index_errors.append(exc)
+                continue
             if not isinstance(item, dict):
                 continue
             shared = item.get("parameters") or []
             for method in METHODS:
                 if not isinstance(item.get(method), dict):
                     continue
-                op_loc = pointer_loc(item_loc, method)
                 try:
-                    op = self._operation(path, method, op_loc, shared, item_loc)
-                except (AttributeError, TypeError, KeyError, ValueError) as exc:
-                    raise self.error(
-                        op_loc,
-                        "malformed operation: a responses, content or parameters "
-                        f"entry is not the mapping or list OpenAPI requires ({exc})",
-                    ) from None
-                if op.operation_id in seen:
-                    raise self.error(
-                        pointer_loc(op_loc, "operationId"),
-                        f"duplicate operationId {op.operation_id!r} (also at "
-                        f"#{seen[op.operation_id].pointer})",
-                    )
-                seen[op.operation_id] = op_loc
+                    op = self._indexed(path, method, item_loc, shared)
+                    if op.operation_id in seen:
+                        raise self.error(
+                            pointer_loc(op.location, "operationId"),
+                            f"duplicate operationId {op.operation_id!r} (also at "
+                            f"#{seen[op.operation_id].pointer})",
+                        )
+                except SpecError as exc:
+                    self.index_errors.append(exc)
+                    continue
+                seen[op.operation_id] = op.location
                 yield op.operation_id, op
+
+    def _indexed(
+        self, path: str, method: str, item_loc: Location, shared: list[Any]
+    ) -> Operation:
+        op_loc = pointer_loc(item_loc, method)
+        ref = self.node(op_loc).get("$ref")
+        if ref is not None:  # DigitalOcean style: `get: {$ref: resources/….yml}`
+            op_loc, _ = self.deref(op_loc)
+            self.warn(
+                pointer_loc(item_loc, method, "$ref"),
+                "operation-ref",
+                f"operation written as $ref {ref!r}: not standard OpenAPI 3.0 (a "
+                "Path Item's operations cannot be references); followed",
+            )
+        try:
+            return self._operation(path, method, op_loc, shared, item_loc)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise self.error(
+                op_loc,
+                "malformed operation: a responses, content or parameters "
+                f"entry is not the mapping or list OpenAPI requires ({exc})",
+            ) from None
 
     def _operation(
         self, path: str, method: str, loc: Location, shared: list[Any], item: Location
@@ -322,6 +511,18 @@ class Spec:
                 schema = pointer_loc(m_loc, "schema")
             content[name] = MediaType(name, schema)
         return Response(status, loc, str(raw.get("description", "")), content)
+
+
+def _metaschema(uri: str) -> Any:
+    """A JSON Schema metaschema shipped with jsonschema (no network), or None."""
+    if not uri.startswith(("http://json-schema.org/", "https://json-schema.org/")):
+        return None
+    from jsonschema_specifications import REGISTRY
+
+    try:
+        return copy.deepcopy(REGISTRY.contents(uri.rstrip("#")))
+    except LookupError:
+        return None
 
 
 def _is_url(uri: str) -> bool:
