@@ -66,24 +66,31 @@ def _date_time(rng: Random) -> str:
     return f"{text}{sign}{between(rng, 0, 23):02d}:{between(rng, 0, 59):02d}"
 
 
-def _word(rng: Random, least: int = 1, most: int = 8) -> str:
-    return "".join(rng.choices(_LOWER, k=between(rng, least, most)))
+_SCHEMES = ("https", "https", "https", "http", "ftp", "urn")
+_TLDS = (".com", ".org", ".example", ".io")
+
+
+def _word(rng: Random) -> str:
+    """A short lower-case word: a letter, then up to six hex digits (one draw)."""
+    bits = rng.getrandbits(29)
+    return f"{_LOWER[bits & 15]}{bits >> 5:x}"[: 1 + (bits >> 4 & 1) * 6]
 
 
 def _uri(rng: Random) -> str:
-    scheme = rng.choice(("https", "https", "http", "ftp", "urn"))
+    r = rng.random()
+    scheme = _SCHEMES[int(r * 6)]
     if scheme == "urn":
         return f"urn:{_word(rng)}:{_word(rng)}"
-    host = ".".join(_word(rng) for _ in range(between(rng, 1, 3))) + ".example"
-    port = f":{between(rng, 1, 65535)}" if rng.random() < 0.2 else ""
-    path = "".join("/" + _word(rng, 0) for _ in range(between(rng, 0, 3)))
-    query = f"?{_word(rng)}={_word(rng)}" if rng.random() < 0.3 else ""
-    return f"{scheme}://{host}{port}{path}{query}"
+    host = _word(rng) + _TLDS[int(r * 24) % 4]
+    if r * 100 % 1 < 0.2:
+        host += f":{between(rng, 1, 65535)}"
+    path = "/".join(_word(rng) for _ in range(int(r * 1000) % 4))
+    query = f"?{_word(rng)}={_word(rng)}" if r * 10_000 % 1 < 0.3 else ""
+    return f"{scheme}://{host}/{path}{query}"
 
 
 def _email(rng: Random) -> str:
-    local = ".".join(_word(rng) for _ in range(between(rng, 1, 2)))
-    return f"{local}@{_word(rng)}.{rng.choice(('com', 'org', 'example'))}"
+    return f"{_word(rng)}.{_word(rng)}@{_word(rng)}{_TLDS[between(rng, 0, 3)]}"
 
 
 def _ipv4(rng: Random) -> str:

@@ -71,11 +71,10 @@ class Draw:
     _chars: str = ""
     _at: int = 0
 
-    def text(self, least: int, most: int | None) -> str:
-        """Text of a length in [least, most] (short when unbounded), cut from a
-        buffer of characters drawn in bulk: the same text as drawing each one."""
-        top = least + 12 if most is None else max(least, min(most, least + 12))
-        size = least + int(self.rng.random() * (top - least + 1))
+    def text(self, least: int, span: int) -> str:
+        """Text of `least` to `least + span - 1` characters, cut from a buffer of
+        characters drawn in bulk: the same text as drawing each one."""
+        size = least + int(self.rng.random() * span)
         at = self._at
         if at + size > len(self._chars):
             self._chars = "".join(self.rng.choices(TEXT, k=max(4096, size)))
@@ -143,6 +142,15 @@ class Sampler:
         choices = list(drawers.values())
         if len(choices) == 1 and not nullable:
             return choices[0]
+        if len(choices) == 1:  # the common nullable member
+            only = choices[0]
+
+            def maybe_null(state: Draw) -> Any:
+                if not state.rich and state.rng.random() < _NULL_SHARE:
+                    return None
+                return only(state)
+
+            return maybe_null
 
         def typed(state: Draw) -> Any:
             if nullable and not state.rich and state.rng.random() < _NULL_SHARE:
@@ -373,7 +381,9 @@ class Sampler:
                 return draw_regex(pattern, rng)
 
         else:
-            return lambda state: state.text(least, most)
+            top = least + 12 if most is None else max(least, min(most, least + 12))
+            span = top - least + 1
+            return lambda state: state.text(least, span)
         check_pattern = fmt in self.formats and isinstance(pattern, str)
 
         def draw_string(state: Draw) -> str:
@@ -504,11 +514,15 @@ def _integers(lo: Any, hi: Any, step: Any) -> Drawer:
         )
     edges = [e for e in (lo, hi) if e is not None]
 
+    low, span = int(w_lo), int(w_hi) - int(w_lo) + 1
+    edge_share = 0.1 if edges else 0.0
+
     def draw_integer(state: Draw) -> int:
-        rng = state.rng
-        if edges and rng.random() < 0.1:
-            return int(rng.choice(edges))
-        return between(rng, int(w_lo), int(w_hi))
+        # one random number: an edge one time in ten, else uniform in the window
+        r = state.rng.random()
+        if r < edge_share:
+            return int(edges[int(r * 10 * len(edges))])
+        return low + int((r - edge_share) / (1 - edge_share) * span)
 
     return draw_integer
 
