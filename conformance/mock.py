@@ -22,7 +22,6 @@ with any ASGI server or none.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import json
 import re
@@ -226,6 +225,8 @@ class MockApp:
             await _problem(send, exc.status, exc.message)
             return
         if answer.prefer.delay:
+            import asyncio
+
             await asyncio.sleep(answer.prefer.delay)
         try:
             await responder_for(answer.media_type)(answer, send)
@@ -465,6 +466,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError(
             "conformance mock needs uvicorn: pip install uvicorn"
         ) from None
+    import asyncio
+
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", lifespan="on"
     )

@@ -237,3 +237,15 @@ def test_conformance_run_against_the_mock_passes_for_20_full_spec_operations(
         assert code == 0, out.getvalue()[-3000:] + err.getvalue()
         totals = json.loads((tmp_path / "results.json").read_text())["totals"]
         assert (totals["probes"], totals["passed"]) == (20, 20)
+
+
+def test_the_cli_imports_neither_uvicorn_nor_asyncio_until_the_mock_runs():
+    code = (
+        "import sys, conformance.cli\n"
+        "conformance.cli.build_parser()\n"
+        "print('uvicorn' in sys.modules, 'asyncio' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "False"], done.stderr[-2000:]
