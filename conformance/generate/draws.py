@@ -10,7 +10,6 @@ hypothesis import.
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable
 from random import Random
 from typing import Any
@@ -48,22 +47,41 @@ def _uuid(rng: Random) -> str:
     return text.upper() if rng.random() < 0.1 else text
 
 
-_EPOCH_SPAN = 4_102_444_800  # seconds from 1970-01-01 to 2100-01-01
+_CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # "HH:MM"
+_SECONDS = [f":{s:02d}" for s in range(60)]
+_DATES: list[str] = []  # every day of 1970-2099, built on first use
+
+
+def _dates() -> list[str]:
+    if not _DATES:
+        import datetime
+
+        first = datetime.date(1970, 1, 1).toordinal()
+        last = datetime.date(2099, 12, 31).toordinal()
+        _DATES.extend(
+            datetime.date.fromordinal(day).isoformat() for day in range(first, last + 1)
+        )
+    return _DATES
 
 
 def _date(rng: Random) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(int(rng.random() * _EPOCH_SPAN)))
+    days = _dates()
+    return days[int(rng.random() * len(days))]
 
 
 def _date_time(rng: Random) -> str:
-    moment = time.gmtime(int(rng.random() * _EPOCH_SPAN))
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", moment)
-    if rng.random() < 0.3:
-        text += "." + "".join(rng.choices("0123456789", k=between(rng, 1, 6)))
-    if rng.random() < 0.6:
+    days = _dates()
+    r = rng.random()  # the time of day (its seconds from further digits)
+    text = f"{days[int(rng.random() * len(days))]}T{_CLOCK[int(r * 1440)]}"
+    text += _SECONDS[int(r * 1e8) % 60]
+    shape = rng.random()
+    if shape < 0.3:
+        digits = 1 + int(shape * 20)  # 1..6
+        text += f".{int(r * 1e15) % 10**digits:0{digits}d}"
+    if shape < 0.6 or shape > 0.85:
         return text + "Z"
-    sign = "+" if rng.random() < 0.5 else "-"
-    return f"{text}{sign}{between(rng, 0, 23):02d}:{between(rng, 0, 59):02d}"
+    sign = "+" if shape < 0.7 else "-"
+    return f"{text}{sign}{_CLOCK[int(r * 1e13) % 1440]}"
 
 
 _SCHEMES = ("https", "https", "https", "http", "ftp", "urn")

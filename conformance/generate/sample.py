@@ -68,19 +68,15 @@ class Draw:
     # union → the alternatives still to take in this round (a shuffled round each
     # time: every alternative once per round, in combinations that vary)
     turns: dict[int, list[int]] = field(default_factory=dict)
-    _chars: str = ""
-    _at: int = 0
+    # Text is cut from `chars` at `at`: characters drawn in bulk.
+    chars: str = ""
+    at: int = 0
 
-    def text(self, least: int, span: int) -> str:
-        """Text of `least` to `least + span - 1` characters, cut from a buffer of
-        characters drawn in bulk: the same text as drawing each one."""
-        size = least + int(self.rng.random() * span)
-        at = self._at
-        if at + size > len(self._chars):
-            self._chars = "".join(self.rng.choices(TEXT, k=max(4096, size)))
-            at = 0
-        self._at = at + size
-        return self._chars[at : at + size]
+    def refill(self, size: int) -> None:
+        """A new buffer: random bytes, each mapped onto the text alphabet."""
+        raw = self.rng.randbytes(max(4096, size)).decode("latin-1")
+        self.chars = raw.translate(_BYTE_TO_CHAR)
+        self.at = 0
 
     def turn(self, union: int, size: int) -> int:
         left = self.turns.get(union)
@@ -91,6 +87,8 @@ class Draw:
 
 
 Drawer = Callable[[Draw], Any]
+# Byte value → a character of the text alphabet (a str.translate table).
+_BYTE_TO_CHAR = {byte: TEXT[byte % len(TEXT)] for byte in range(256)}
 
 
 class Sampler:
@@ -282,16 +280,18 @@ class Sampler:
 
         plain = extra_draw is None and most is None
 
+        every = [(name, drawer) for name, drawer, _ in members]
+
         def draw_object(state: Draw) -> Any:
-            out: dict[str, Any] = {}
-            random = state.rng.random
             if state.rich:
-                for name, drawer, _ in members:
-                    out[name] = drawer(state)
+                out = {name: drawer(state) for name, drawer in every}
             else:
-                for name, drawer, needed in members:
-                    if needed or random() < _OPTIONAL_SHARE:
-                        out[name] = drawer(state)
+                random = state.rng.random
+                out = {
+                    name: drawer(state)
+                    for name, drawer, needed in members
+                    if needed or random() < _OPTIONAL_SHARE
+                }
             if plain:
                 return out
             rng = state.rng
@@ -383,7 +383,17 @@ class Sampler:
         else:
             top = least + 12 if most is None else max(least, min(most, least + 12))
             span = top - least + 1
-            return lambda state: state.text(least, span)
+
+            def draw_text_member(state: Draw) -> str:  # cut from Draw.chars
+                size = least + int(state.rng.random() * span)
+                at = state.at
+                if at + size > len(state.chars):
+                    state.refill(size)
+                    at = 0
+                state.at = at + size
+                return state.chars[at : at + size]
+
+            return draw_text_member
         check_pattern = fmt in self.formats and isinstance(pattern, str)
 
         def draw_string(state: Draw) -> str:
