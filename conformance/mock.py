@@ -314,9 +314,9 @@ class MockApp:
             run = Run(plan, _url_seed(self.seed, url))
         else:  # one run per response: branches in rotation across requests
             key = (op.operation_id, response.status, media)
-            run = self._runs.get(key)
-            if run is None:
-                run = self._runs[key] = Run(plan, None)
+            found = self._runs.get(key)
+            run = found if found is not None else Run(plan, None)
+            self._runs[key] = run
         return lambda: _drawn(run)
 
     def _mutation(

@@ -12,14 +12,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from random import Random
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _parse  # type: ignore[attr-defined]
 from typing import Any
-
-try:  # Python 3.11+
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older layouts
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _parse  # type: ignore[no-redef]
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
