@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .errors import ConformanceError
+
 if TYPE_CHECKING:
     from .contract import Contract
     from .spec import Operation, Response
@@ -223,6 +225,9 @@ class MockApp:
             )
         except MockError as exc:
             await _problem(send, exc.status, exc.message)
+            return
+        except ConformanceError as exc:  # a spec part that does not compile
+            await _problem(send, 500, f"the spec cannot answer this: {exc}")
             return
         if answer.prefer.delay:
             import asyncio

@@ -249,3 +249,32 @@ def test_the_cli_imports_neither_uvicorn_nor_asyncio_until_the_mock_runs():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert done.stdout.split() == ["False", "False"], done.stderr[-2000:]
+
+
+BROKEN_SCHEMA_SPEC = """
+openapi: 3.0.0
+info: {title: t, version: "1"}
+paths:
+  /files:
+    get:
+      operationId: getFile
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: file}
+"""
+
+
+def test_a_schema_that_does_not_compile_is_a_500_naming_the_spec(write_spec):
+    contract = write_spec(BROKEN_SCHEMA_SPEC)
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=MockApp(contract))
+        async with httpx.AsyncClient(transport=transport, base_url="http://m") as c:
+            return await c.get("/files")
+
+    response = asyncio.run(call())
+    assert response.status_code == 500
+    assert "spec.yaml" in response.json()["mock_error"]
