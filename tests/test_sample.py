@@ -157,3 +157,41 @@ def test_every_json_body_of_the_full_spec_samples_conforming_bodies(full_contrac
             if not plan.validator.is_valid(value):
                 broken.append((op, status, plan.validator.validate(value).violations))
     assert broken == []
+
+
+ODD_NAMES_SPEC = """
+openapi: 3.0.0
+info: {title: t, version: "1"}
+paths:
+  /odd:
+    get:
+      operationId: getOdd
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: ["it's \\"quoted\\"\\n", owner]
+                properties:
+                  "it's \\"quoted\\"\\n": {type: string, maxLength: 3}
+                  "__import__('os')": {type: boolean}
+                  owner:
+                    type: object
+                    nullable: true
+                    required: [id]
+                    properties: {id: {type: string, format: uuid}}
+"""
+
+
+def test_closed_objects_compiled_to_source_keep_odd_names_and_nullables(write_spec):
+    contract = write_spec(ODD_NAMES_SPEC)
+    validator = contract.response_validator("getOdd", 200)
+    bodies = contract.sample_bodies("getOdd", 200, 40, seed=9)
+    assert all(validator.is_valid(b) for b in bodies)
+    assert all(len(b['it\'s "quoted"\n']) <= 3 for b in bodies)
+    assert any("__import__('os')" in b for b in bodies)
+    owners = [b["owner"] for b in bodies]
+    assert None in owners
+    assert any(o is not None for o in owners)

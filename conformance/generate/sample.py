@@ -32,6 +32,7 @@ from random import Random
 from typing import Any
 
 from .draws import TEXT, between, draw_regex, draw_text
+from .inline import inline_object
 from .rewrite import _types
 
 _RETRIES = 24  # draws of a checked node before it is Undrawable
@@ -257,6 +258,9 @@ class Sampler:
         return checked
 
     def _object(self, node: dict[str, Any]) -> Drawer:
+        fast = inline_object(node, self._compile, self.formats)  # as source
+        if fast is not None:
+            return fast
         props: dict[str, Any] = node.get("properties") or {}
         required = list(dict.fromkeys(node.get("required") or ()))
         extra = node.get("additionalProperties", True)
