@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .redact import Redactor
 
 DEFAULT_SPEC = "spec/qovery-getjob.yaml"
 
@@ -71,6 +72,7 @@ def default_spec(start: Path | None = None) -> str:
 #   base_url, token_env, auth_scheme        defaults for every target
 #   timeout, retries, concurrency, rate_limit, secret_headers, secret_values, probes
 #   checks (names in conformance.checks.CHECKS), drift (bool), nullable
+#   expect = [200] (statuses probes mean to reach), max_body_size = "64MiB"
 #   [targets.NAME]  base_url, token_env, auth_scheme, the limits, probes
 #   probes = [{operation = "getJob", params = [{jobId = "…"}, …]}, …]
 #
@@ -96,6 +98,8 @@ _TARGET_KEYS: dict[str, str] = {
     "secret_headers": "list of strings",
     "secret_values": "list of strings",
     "probes": "probes",
+    "expect": "statuses",
+    "max_body_size": "size",
 }
 _TOP_KEYS: dict[str, str] = {
     "spec": "string",
@@ -115,6 +119,7 @@ class ProbeEntry:
 
     operation: str
     params: dict[str, str]
+    expect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,24 @@ class RunConfig:
             return str(raw)
         return str(self.root / raw)
 
+    def redactor(self, token: str | None = None) -> Redactor:
+        """What no output may show: every token whose variable is set (top level and
+        every target), every secret value and header; `token` too, if given."""
+        secrets = [token] if token else []
+        headers: list[str] = []
+        for scope in [None, *self.targets]:
+            try:
+                name = self.value("token_env", scope)
+                values = self.value("secret_values", scope) or []
+                names = self.value("secret_headers", scope) or []
+            except ConfigError:  # a ${VAR} not set: it cannot leak either
+                continue
+            if name and os.environ.get(name):
+                secrets.append(os.environ[name])
+            secrets += values
+            headers += names
+        return Redactor(secrets, headers)
+
     @property
     def targets(self) -> list[str]:
         return list(self.table.get("targets", {}))
@@ -180,10 +203,13 @@ class RunConfig:
         out = []
         for entry in raw:
             sets = entry.get("params") or [{}]
+            expect = tuple(str(x).upper() for x in entry.get("expect") or ())
             for params in sets:
                 out.append(
                     ProbeEntry(
-                        entry["operation"], {k: _text(v) for k, v in params.items()}
+                        entry["operation"],
+                        {k: _text(v) for k, v in params.items()},
+                        expect,
                     )
                 )
         return out
@@ -274,7 +300,35 @@ def _check_value(kind: str, value: Any, key: str) -> str:
         return "must be a table of named targets ([targets.staging])"
     if kind == "probes":
         return _check_probes(value, key)
+    if kind == "statuses":
+        return check_statuses(value)
+    if kind == "size":
+        return _check_size(value)
     return ""
+
+
+def check_statuses(value: Any) -> str:
+    """ "" if `value` is a list of statuses (200, "2XX"), else what is wrong."""
+    ok = isinstance(value, list) and value
+    for status in value if ok else ():
+        text = str(status).upper()
+        if isinstance(status, bool) or not re.fullmatch(r"[1-5](\d\d|XX)", text):
+            ok = False
+    return "" if ok else 'must be a list of statuses, e.g. [200] or ["2XX"]'
+
+
+def _check_size(value: Any) -> str:
+    from .body import parse_size
+
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return ""
+    if isinstance(value, str):
+        try:
+            parse_size(value)
+            return ""
+        except ValueError:
+            pass
+    return 'must be a size in bytes or like "64MiB"'
 
 
 def _check_probes(value: Any, key: str) -> str:
@@ -286,10 +340,12 @@ def _check_probes(value: Any, key: str) -> str:
     for i, entry in enumerate(value):
         if not isinstance(entry, dict):
             return f"[{i}] must be a table with operation and params"
-        unknown = set(entry) - {"operation", "params"}
+        unknown = set(entry) - {"operation", "params", "expect"}
         if unknown:
             first = sorted(unknown)[0]
-            return f"[{i}] has unknown key {first!r} (known: operation, params)"
+            return f"[{i}] has unknown key {first!r} (known: operation, params, expect)"
+        if "expect" in entry and check_statuses(entry["expect"]):
+            return f"[{i}].expect {check_statuses(entry['expect'])}"
         if not isinstance(entry.get("operation"), str):
             return f"[{i}].operation is required (an operationId string)"
         params = entry.get("params", [])

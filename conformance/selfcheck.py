@@ -488,17 +488,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     _common(parser)
     parser.add_argument(
-        "--operation", action="append", default=[], metavar="ID", help="repeatable"
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="operationId to prove (repeatable)",
     )
     parser.add_argument(
         "--all", action="store_true", help="every JSON response body of every operation"
     )
     parser.add_argument("--status", help="status code; default: the single 2xx")
-    parser.add_argument("--media-type", default="application/json")
-    parser.add_argument("--examples", type=int, default=25, metavar="N")
-    parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument(
-        "--rule", action="append", default=[], metavar="NAME", help="repeatable"
+        "--media-type",
+        default="application/json",
+        metavar="TYPE",
+        help="media type of the body (default: application/json)",
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="valid bodies, and mutations per rule, to draw (default: 25)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="random seed, so a run can be repeated (default: 0)",
+    )
+    parser.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this mutation rule (repeatable; default: every rule)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
 
@@ -518,6 +543,13 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError(
             f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
         )
+    if args.junit:  # a bad path fails now, not after the work
+        from .reporting.files import check_writable
+
+        try:
+            check_writable([args.junit])
+        except OSError as exc:
+            raise UsageError(f"--junit {args.junit}: {exc.strerror}") from None
     contract = load(args, err)
     print_warnings(contract, err)
     if args.all:
@@ -565,7 +597,10 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 flush=True,
             )
     if args.junit:
-        junit.write(args.junit, suites(results), name="conformance selfcheck")
+        try:
+            junit.write(args.junit, suites(results), name="conformance selfcheck")
+        except OSError as exc:
+            raise UsageError(f"--junit {args.junit}: {exc.strerror}") from None
     broken = [r.label for r in results if not r.ok]
     print(
         f"{len(results) - len(broken)} of {len(results)} response bodies hold"
