@@ -27,8 +27,9 @@ hypothesis from the declared lower bound up works.
 
 Bodies in bulk (`sample_bodies`, `sample_invalid_bodies`, the self-check, the mock
 server) come from the direct sampler instead: the same generation schema compiled
-into draw functions over a seeded `random.Random` (`sample.py`, leaf values in
-`draws.py` and `formats.py`, lists and mutation quotas in `bulk.py`).
+into draw functions over a seeded `random.Random` (`sample.py`, its state in
+`state.py`, numbers in `numbers.py`, closed objects as source in `inline.py`, leaf
+values in `draws.py` and `formats.py`, lists and mutation quotas in `bulk.py`).
 
 Modules: `rewrite.py` (compiled schema → generation schema), `build.py`
 (generation schema → strategy), `plan.py` (`Plan`, `plan_for`, `valid_bodies`),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from .mutations import MUTATIONS, RULES, Edit, Mutation, _replace, edits
 from .plan import Plan, plan_for
-from .sample import Draw, Undrawable
+from .state import Draw, Undrawable
 
 if TYPE_CHECKING:
     from ..contract import Contract

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..formats import BUILTIN_FORMATS
 from .draws import FORMAT_DRAWS, draw_text
-from .sample import Undrawable
+from .state import Undrawable
 
 if TYPE_CHECKING:
     from ..formats import Format

@@ -21,7 +21,7 @@ from .rewrite import _types
 if TYPE_CHECKING:
     from random import Random
 
-    from .sample import Draw
+    from .state import Draw
 
 _OBJECT_KEYS = frozenset({"type", "properties", "required", "additionalProperties"})
 _MAX_NESTING = 6  # nested objects inlined; deeper ones are calls

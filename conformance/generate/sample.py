@@ -25,22 +25,23 @@ for speed and for coverage by rotation:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-from .draws import TEXT, between, draw_regex, draw_text
+from .draws import between, draw_regex, draw_text
 from .inline import inline_object
+from .numbers import number_drawer
 from .rewrite import _types
+from .state import Draw, Drawer, Undrawable, nothing
+
+__all__ = ["Draw", "Drawer", "Sampler", "Undrawable"]  # state.py names re-exported
 
 _RETRIES = 24  # draws of a checked node before it is Undrawable
 _NULL_SHARE = 0.25  # nullable values are null this often
 _OPTIONAL_SHARE = 0.5  # optional members are present this often (rich: always)
 _MAX_ITEMS = 3  # arrays without maxItems
 _RICH_ITEMS = 2
-_WINDOW = 1000  # unbounded numbers are drawn from [-1000, 1000]
 _CHECKED = frozenset(
     {"not", "allOf", "if", "then", "else", "contains", "propertyNames", "dependencies"}
 )
@@ -50,46 +51,6 @@ _NO_TYPE_HINTS = {
     "string": ("minLength", "maxLength", "pattern", "format"),
     "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
 }
-
-
-class Undrawable(Exception):
-    """No value of a schema node could be drawn; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Draw:
-    """The state of a run of draws: seeded `Random`, union turns, richness."""
-
-    rng: Random
-    rich: bool = False
-    # union → the alternatives still to take in this round (a shuffled round each
-    # time: every alternative once per round, in combinations that vary)
-    turns: dict[int, list[int]] = field(default_factory=dict)
-    # Text is cut from `chars` at `at`: characters drawn in bulk.
-    chars: str = ""
-    at: int = 0
-
-    def refill(self, size: int) -> None:
-        """A new buffer: random bytes, each mapped onto the text alphabet."""
-        raw = self.rng.randbytes(max(4096, size)).decode("latin-1")
-        self.chars = raw.translate(_BYTE_TO_CHAR)
-        self.at = 0
-
-    def turn(self, union: int, size: int) -> int:
-        left = self.turns.get(union)
-        if not left:
-            left = self.turns[union] = list(range(size))
-            self.rng.shuffle(left)
-        return left.pop()
-
-
-Drawer = Callable[[Draw], Any]
-# Byte value → a character of the text alphabet (a str.translate table).
-_BYTE_TO_CHAR = {byte: TEXT[byte % len(TEXT)] for byte in range(256)}
 
 
 class Sampler:
@@ -116,7 +77,7 @@ class Sampler:
         if node is True or node == {}:
             return _any_value
         if node is False:
-            return _nothing("the schema is `false` (its parts contradict each other)")
+            return nothing("the schema is `false` (its parts contradict each other)")
         if not isinstance(node, dict):
             return _any_value
         if "const" in node:
@@ -166,7 +127,7 @@ class Sampler:
         if kind == "string":
             return self._string(node)
         if kind in ("integer", "number"):
-            return _number(node, integer=kind == "integer")
+            return number_drawer(node, integer=kind == "integer")
         if kind == "boolean":
             return lambda state: state.rng.random() < 0.5
         return _null
@@ -207,7 +168,7 @@ class Sampler:
             values = [v for v in values if _type_fits(v, _types(rest) or set())]
         if not values:
             listed = json.dumps(node.get("enum", node.get("const")))[:120]
-            return _nothing(f"no listed value {listed} fits the rest of the schema")
+            return nothing(f"no listed value {listed} fits the rest of the schema")
         size = len(values)
         return lambda state: values[int(state.rng.random() * size)]
 
@@ -268,7 +229,7 @@ class Sampler:
         forbidden = [r for r in required if props.get(r) is False]
         if missing or forbidden:
             names = ", ".join(missing + forbidden)
-            return _nothing(f"required member(s) {names} may not appear")
+            return nothing(f"required member(s) {names} may not appear")
         members = [
             (name, self._compile(sub), name in required)
             for name, sub in props.items()
@@ -328,7 +289,7 @@ class Sampler:
             return lambda state: [p(state) for p in parts][: most or None]
         if items is False:
             if least:
-                return _nothing(f"minItems {least} but items may not appear")
+                return nothing(f"minItems {least} but items may not appear")
             return lambda state: []
         item = self._compile(items)
         if not unique:
@@ -454,13 +415,6 @@ def _type_fits(value: Any, types: set[str]) -> bool:
     return "object" in types
 
 
-def _nothing(reason: str) -> Drawer:
-    def fail(state: Draw) -> Any:
-        raise Undrawable(reason)
-
-    return fail
-
-
 def _null(state: Draw) -> None:
     return None
 
@@ -473,131 +427,9 @@ def _any_value(state: Draw) -> Any:
     if kind == 1:
         return rng.random() < 0.5
     if kind == 2:
-        return rng.randint(-_WINDOW, _WINDOW)
+        return rng.randint(-1000, 1000)
     if kind == 3:
         return draw_text(rng, 0, 12)
     if kind == 4:
         return [draw_text(rng, 0, 6) for _ in range(rng.randint(0, 2))]
     return {draw_text(rng, 1, 6): rng.randint(0, 9) for _ in range(rng.randint(0, 2))}
-
-
-def _number(node: dict[str, Any], *, integer: bool) -> Drawer:
-    low = node.get("minimum", -math.inf)
-    high = node.get("maximum", math.inf)
-    ex_low = node.get("exclusiveMinimum")
-    ex_high = node.get("exclusiveMaximum")
-    step = node.get("multipleOf")
-    if integer:
-        lo = math.ceil(low) if low != -math.inf else None
-        hi = math.floor(high) if high != math.inf else None
-        if ex_low is not None:
-            lo = max(lo if lo is not None else -math.inf, math.floor(ex_low) + 1)
-        if ex_high is not None:
-            hi = min(hi if hi is not None else math.inf, math.ceil(ex_high) - 1)
-        return _integers(lo, hi, step)
-    return _floats(low, high, ex_low, ex_high, step)
-
-
-def _integers(lo: Any, hi: Any, step: Any) -> Drawer:
-    if isinstance(step, (int, float)) and step > 0 and float(step).is_integer():
-        k_lo = None if lo is None else math.ceil(lo / step)
-        k_hi = None if hi is None else math.floor(hi / step)
-        inner = _integers(k_lo, k_hi, None)
-        return lambda state: int(inner(state) * int(step))
-    if step is not None:
-        return _floats(
-            lo if lo is not None else -math.inf,
-            hi if hi is not None else math.inf,
-            None,
-            None,
-            step,
-            integral=True,
-        )
-    if lo is not None and hi is not None and lo > hi:
-        return _nothing(f"no integer between {lo} and {hi}")
-    w_lo = max(lo, -_WINDOW) if lo is not None else -_WINDOW
-    w_hi = min(hi, _WINDOW) if hi is not None else _WINDOW
-    if w_lo > w_hi:  # the window misses the range: draw near its nearer end
-        w_lo, w_hi = (
-            (lo, lo + _WINDOW)
-            if lo is not None and lo > _WINDOW
-            else (
-                hi - _WINDOW,
-                hi,
-            )
-        )
-    edges = [e for e in (lo, hi) if e is not None]
-
-    low, span = int(w_lo), int(w_hi) - int(w_lo) + 1
-    edge_share = 0.1 if edges else 0.0
-
-    def draw_integer(state: Draw) -> int:
-        # one random number: an edge one time in ten, else uniform in the window
-        r = state.rng.random()
-        if r < edge_share:
-            return int(edges[int(r * 10 * len(edges))])
-        return low + int((r - edge_share) / (1 - edge_share) * span)
-
-    return draw_integer
-
-
-def _floats(
-    low: Any,
-    high: Any,
-    ex_low: Any,
-    ex_high: Any,
-    step: Any,
-    *,
-    integral: bool = False,
-) -> Drawer:
-    from decimal import Decimal
-
-    lo = max(low, ex_low) if ex_low is not None else low
-    hi = min(high, ex_high) if ex_high is not None else high
-    if lo > hi:
-        return _nothing(f"no number between {lo} and {hi}")
-    w_lo = max(lo, -_WINDOW)
-    w_hi = min(hi, _WINDOW)
-    if w_lo > w_hi:
-        w_lo, w_hi = (lo, lo + _WINDOW) if lo > _WINDOW else (hi - _WINDOW, hi)
-
-    def inside(value: float) -> bool:
-        return (
-            low <= value <= high
-            and (ex_low is None or value > ex_low)
-            and (ex_high is None or value < ex_high)
-            and (not integral or float(value).is_integer())
-        )
-
-    if step is not None:
-        unit = Decimal(str(step))
-        k_lo = math.ceil(Decimal(str(w_lo)) / unit)
-        k_hi = math.floor(Decimal(str(w_hi)) / unit)
-
-        def draw_multiple(state: Draw) -> Any:
-            for _ in range(_RETRIES):
-                k = state.rng.randint(k_lo, k_hi) if k_lo <= k_hi else k_lo
-                value = Decimal(k) * unit
-                number = int(value) if value == value.to_integral() else float(value)
-                if inside(number):
-                    return number
-            raise Undrawable(f"no multiple of {step} between {lo} and {hi}")
-
-        return draw_multiple
-
-    def draw_float(state: Draw) -> Any:
-        rng = state.rng
-        for _ in range(_RETRIES):
-            if rng.random() < 0.3:
-                value: Any = (
-                    rng.randint(math.ceil(w_lo), math.floor(w_hi))
-                    if (math.ceil(w_lo) <= math.floor(w_hi))
-                    else w_lo
-                )
-            else:
-                value = round(rng.uniform(w_lo, w_hi), 3)
-            if inside(value):
-                return value
-        raise Undrawable(f"no number between {lo} and {hi}")
-
-    return draw_float
