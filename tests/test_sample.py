@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from random import Random
 
 import pytest
+from conftest import SEED_SPEC
 
 from conformance.formats import BUILTIN_FORMATS
 from conformance.generate import RULES, plan_for
@@ -195,3 +201,32 @@ def test_closed_objects_compiled_to_source_keep_odd_names_and_nullables(write_sp
     owners = [b["owner"] for b in bodies]
     assert None in owners
     assert any(o is not None for o in owners)
+
+
+def test_a_seed_gives_the_same_bodies_in_another_process(seed_contract):
+    # Another interpreter, another hash seed: nothing may depend on set order or
+    # object ids, or "the same on every machine" would not hold.
+    code = (
+        "import hashlib, json, conformance\n"
+        f"c = conformance.load_contract({str(SEED_SPEC)!r})\n"
+        "bodies = c.sample_bodies('getJob', 200, 50, seed=7)\n"
+        "mutations = c.sample_invalid_bodies('getJob', 200, 20, seed=7)\n"
+        "found = [(m.rule, m.pointer, m.body) for m in mutations]\n"
+        "data = json.dumps([bodies, found])\n"
+        "print(hashlib.sha256(data.encode()).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    bodies = seed_contract.sample_bodies("getJob", 200, 50, seed=7)
+    mutations = seed_contract.sample_invalid_bodies("getJob", 200, 20, seed=7)
+    found = [(m.rule, m.pointer, m.body) for m in mutations]
+    data = json.dumps([bodies, found])
+    assert done.stdout.strip() == hashlib.sha256(data.encode()).hexdigest(), (
+        done.stderr[-2000:]
+    )
