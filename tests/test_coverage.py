@@ -201,3 +201,21 @@ def test_a_live_run_of_lifecycle_jobs_only_reports_cron_as_zero(
         {"LIFECYCLE": 1, "CRON": 0},
         True,
     ), err
+
+
+def test_selfcheck_counts_the_coverage_of_the_bodies_it_draws(
+    seed_contract,  # noqa: ANN001
+) -> None:
+    from conformance.selfcheck import render_text, selfcheck
+
+    result = selfcheck(seed_contract, "getJob", 200, examples=10, rules=["required"])
+    cov = result.coverage
+    assert cov is not None
+    drawn = cov["operations"]["getJob"]["statuses"]["200"]
+    by_branch = {
+        label.split("=", 1)[1].split(" ", 1)[0]: count
+        for label, count in result.branches.items()
+        if label.startswith("job_type=")
+    }
+    assert (drawn["count"], drawn["branches"]) == (result.valid.checked, by_branch)
+    assert f"coverage {cov['percent']}%" in render_text(result)
