@@ -18,7 +18,6 @@ from typing import IO
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .cli import _common
-    from .probe import check_base_url
     from .run_cmd import add_report_arguments
 
     parser.add_argument(
@@ -29,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--base-url",
-        type=check_base_url,
+        type=_base_url,
         metavar="URL",
         help="only traffic sent to this API (host and path prefix)",
     )
@@ -41,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _common(parser)
     add_report_arguments(parser)
+
+
+def _base_url(text: str) -> str:
+    from .probe import check_base_url  # imported when used: probe brings asyncio
+
+    return check_base_url(text)
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
