@@ -67,10 +67,15 @@ def compile_discriminator(
     }
     compiler._note(guard, d_loc)
     compiler._note(guard["properties"][prop], d_loc)
-    info = Guard(prop, keys, d_loc)
-    compiler.map.guards[id(guard)] = info
-    compiler.map.guards[id(guard["properties"][prop])] = info
-    dispatch: list[Any] = [guard]
+    dispatch: list[Any] = []
+    default = _default_arm(compiler, d_loc, disc, guard, prop)
+    if default is not None:
+        dispatch.append(default)  # absent or unmapped: the default schema, no guard
+    else:
+        info = Guard(prop, keys, d_loc)
+        compiler.map.guards[id(guard)] = info
+        compiler.map.guards[id(guard["properties"][prop])] = info
+        dispatch.append(guard)
     for key, (target_name, then) in arms.items():
         # `type` keeps a non-object from taking every arm (required/properties
         # pass vacuously on non-objects); the guard reports it once.
@@ -86,6 +91,32 @@ def compile_discriminator(
     if union_kw is not None:
         del out[union_kw]  # dispatch replaces the union
     out["allOf"] = [*out.get("allOf", []), *dispatch]
+
+
+def _default_arm(
+    compiler: Compiler,
+    d_loc: Location,
+    disc: dict[str, Any],
+    mapped: dict[str, Any],
+    prop: str,
+) -> dict[str, Any] | None:
+    """OpenAPI 3.2 `defaultMapping`: `if {prop mapped} else {$ref default}`."""
+    value = disc.get("defaultMapping")
+    if value is None:
+        return None
+    m_loc = pointer_loc(d_loc, "defaultMapping")
+    if not isinstance(value, str):
+        raise compiler.spec.error(
+            m_loc, f"defaultMapping must be a string, found {value!r}"
+        )
+    if "#" not in value and "/" not in value and not _is_file_name(value):
+        value = f"#/components/schemas/{value}"
+    target = compiler.spec.ref_target(value, m_loc)
+    arm = {"if": mapped, "else": compiler._ref_to(target, m_loc)}
+    compiler._note(arm, m_loc)
+    name = pointer_parts(target.pointer)[-1] if target.pointer else target.uri
+    compiler.map.defaults[id(arm)] = Dispatch(prop, "(default)", name)
+    return arm
 
 
 def _mapping(

@@ -228,7 +228,7 @@ class Explainer:
         if key not in self._rules:
             rule = self._rule_location(failure, keyword, origin)
             self._rules[key] = (
-                (rule.pointer, self.spec.line(rule), rule.uri)
+                (self.spec.pointer(rule), self.spec.line(rule), rule.uri)
                 if rule
                 else ("", None, self.spec.root.uri)
             )
@@ -278,6 +278,8 @@ class Explainer:
                 info = self.map.dispatch.get(id(node))
                 if info is not None and part == "then":
                     labels.append(info.label)
+                elif part == "else" and id(node) in self.map.defaults:
+                    labels.append(self.map.defaults[id(node)].label)
                 node = node.get(part) if isinstance(part, str) else None
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]

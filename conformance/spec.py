@@ -17,8 +17,20 @@ from urllib.parse import unquote
 from .errors import SpecError, UsageError
 from .model import Finding
 from .source import Document, join_uri, load_document, pointer_join, pointer_parts
+from .streams import is_sequential
+from .swagger2 import is_swagger2, translate
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+METHODS = (
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "query",  # OpenAPI 3.2
+)
 _RANGE = re.compile(r"^[1-5]XX$")
 
 
@@ -34,6 +46,13 @@ class Location:
 class MediaType:
     name: str
     schema: Location | None  # None: the media type documents no schema
+    # A sequential media type (streams.py): each item must match `item_schema`
+    # (3.2 `itemSchema`, or `schema` read as the item schema; see `_item_schema`).
+    item_schema: Location | None = None
+
+    @property
+    def sequential(self) -> bool:
+        return self.item_schema is not None and is_sequential(self.name)
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,8 @@ class Spec:
     @classmethod
     def load(cls, location: str) -> Spec:
         root = load_document(location)
+        if is_swagger2(root.data) and str(root.data.get("swagger")).startswith("2"):
+            root = translate(root)  # read as the equivalent 3.0 (swagger2.py)
         spec = cls(root=root, documents={root.uri: root})
         spec._check_version()
         return spec
@@ -121,7 +142,29 @@ class Spec:
 
     @property
     def is_31(self) -> bool:
-        return self.version.startswith("3.1")
+        """JSON Schema 2020-12 schemas: OpenAPI 3.1 and 3.2."""
+        return self.version.startswith(("3.1", "3.2"))
+
+    @property
+    def is_32(self) -> bool:
+        return self.version.startswith("3.2")
+
+    @property
+    def swagger(self) -> bool:
+        """The user gave a Swagger 2.0 document (read as its 3.0 translation)."""
+        return hasattr(self.root, "renames")
+
+    @property
+    def base_path(self) -> str:
+        """A Swagger 2.0 `basePath`, prefixed to every route ("" otherwise)."""
+        servers = self.root.data.get("servers") if self.swagger else None
+        return str(servers[0]["url"]).rstrip("/") if servers else ""
+
+    def pointer(self, loc: Location) -> str:
+        """`loc`'s pointer in the file the user gave (a 2.0 file: its own pointer)."""
+        doc = self.documents.get(loc.uri)
+        source_pointer = getattr(doc, "source_pointer", None)
+        return source_pointer(loc.pointer) if source_pointer else loc.pointer
 
     def _check_version(self) -> None:
         data = self.root.data
@@ -129,16 +172,25 @@ class Spec:
             raise SpecError(
                 self.root.uri,
                 "/swagger",
-                "Swagger 2.0 is not supported; convert the document to OpenAPI 3.0",
+                f"Swagger {data.get('swagger')!r} is not supported; only Swagger 2.0 "
+                "and OpenAPI 3.0, 3.1 and 3.2 are (convert it to one of them)",
                 self.root.line("/swagger"),
             )
-        if not re.match(r"^3\.[01]\.\d+", self.version):
+        if not re.match(r"^3\.[012]\.\d+", self.version):
             raise SpecError(
                 self.root.uri,
                 "/openapi",
-                f"expected an OpenAPI 3.0 or 3.1 document, "
+                f"expected an OpenAPI 3.0, 3.1 or 3.2 document (or Swagger 2.0), "
                 f"found openapi: {data.get('openapi')!r}",
                 self.root.line("/openapi"),
+            )
+        self_uri = data.get("$self")
+        if self_uri is not None and not isinstance(self_uri, str):
+            raise SpecError(
+                self.root.uri,
+                "/$self",
+                f"$self must be a URI string, found {self_uri!r}",
+                self.root.line("/$self"),
             )
 
     def document(self, uri: str) -> Document:
@@ -164,7 +216,7 @@ class Spec:
         return doc.line(loc.pointer) if doc is not None else None
 
     def error(self, loc: Location, reason: str) -> SpecError:
-        return SpecError(loc.uri, loc.pointer, reason, self.line(loc))
+        return SpecError(loc.uri, self.pointer(loc), reason, self.line(loc))
 
     def warn(self, loc: Location, code: str, message: str) -> None:
         """Record a normalised defect once per (pointer, code)."""
@@ -172,7 +224,7 @@ class Spec:
             return
         self._warned.add((loc.pointer, code))
         self.warnings.append(
-            Finding(loc.pointer, code, message, self.line(loc), loc.uri)
+            Finding(self.pointer(loc), code, message, self.line(loc), loc.uri)
         )
 
     def ref_target(self, ref: Any, where: Location) -> Location:
@@ -181,6 +233,7 @@ class Spec:
             raise self.error(where, f"$ref must be a string, found {ref!r}")
         base, _, fragment = ref.partition("#")
         fragment = unquote(fragment)  # a URI fragment is percent-encoded (RFC 6901 §6)
+        base = self._under_self(base, where)
         uri = join_uri(where.uri, base) if base else where.uri
         if _is_url(where.uri) and not _is_url(uri):
             raise self.error(
@@ -206,6 +259,20 @@ class Spec:
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         return target
+
+    def _under_self(self, base: str, where: Location) -> str:
+        """OpenAPI 3.2 `$self` is the root document's base URI: a reference to it
+        is this document, one under it is the file at that relative place."""
+        self_uri = self.root.data.get("$self")
+        if not base or where.uri != self.root.uri or not isinstance(self_uri, str):
+            return base
+        self_uri = self_uri.partition("#")[0]
+        if base == self_uri:
+            return ""
+        folder = self_uri[: self_uri.rfind("/") + 1]
+        if folder and base.startswith(folder) and "://" in folder:
+            return base[len(folder) :]
+        return base
 
     def deref(self, loc: Location) -> tuple[Location, Any]:
         """Follow a chain of `$ref`s from `loc` to a node that is not a reference."""
@@ -255,10 +322,7 @@ class Spec:
             if not isinstance(item, dict):
                 continue
             shared = item.get("parameters") or []
-            for method in METHODS:
-                if not isinstance(item.get(method), dict):
-                    continue
-                op_loc = pointer_loc(item_loc, method)
+            for method, op_loc in self._methods(item, item_loc):
                 try:
                     op = self._operation(path, method, op_loc, shared, item_loc)
                 except (AttributeError, TypeError, KeyError, ValueError) as exc:
@@ -275,6 +339,21 @@ class Spec:
                     )
                 seen[op.operation_id] = op_loc
                 yield op.operation_id, op
+
+    def _methods(
+        self, item: dict[str, Any], item_loc: Location
+    ) -> Iterator[tuple[str, Location]]:
+        """(method, location) of each operation of a path item, 3.2
+        `additionalOperations` (`LINK`, `COPY`, ...) included."""
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                yield method, pointer_loc(item_loc, method)
+        extra = item.get("additionalOperations")
+        if isinstance(extra, dict):
+            for name, op in extra.items():
+                if isinstance(op, dict):
+                    loc = pointer_loc(item_loc, "additionalOperations", name)
+                    yield str(name).lower(), loc
 
     def _operation(
         self, path: str, method: str, loc: Location, shared: list[Any], item: Location
@@ -320,8 +399,27 @@ class Spec:
             schema = None
             if isinstance(media, dict) and "schema" in media:
                 schema = pointer_loc(m_loc, "schema")
-            content[name] = MediaType(name, schema)
+            item = self._item_schema(name, media, m_loc, schema)
+            content[name] = MediaType(name, schema, item)
         return Response(status, loc, str(raw.get("description", "")), content)
+
+    def _item_schema(
+        self, name: str, media: Any, m_loc: Location, schema: Location | None
+    ) -> Location | None:
+        """The schema each streamed item must match: 3.2 `itemSchema` (any media
+        type); for a sequential media type without it, `schema` read as the item
+        schema (how 3.0/3.1 documents describe streams; `lint` notes it)."""
+        if isinstance(media, dict) and "itemSchema" in media:
+            return pointer_loc(m_loc, "itemSchema")
+        if schema is None or not is_sequential(name):
+            return None
+        self.warn(
+            schema,
+            "stream-schema-as-item-schema",
+            f"{name} is a stream: its schema is read as the schema of each item"
+            + (" (write it as itemSchema)" if self.is_32 else ""),
+        )
+        return schema
 
 
 def _is_url(uri: str) -> bool:
