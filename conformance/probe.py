@@ -25,6 +25,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from .errors import UsageError
 from .recording import Exchange, redact
+from .streamprobe import StreamLimits, StreamRead, read_stream
+from .streams import is_sequential
 
 if TYPE_CHECKING:
     import httpx
@@ -65,6 +67,7 @@ class ProbeSettings:
     secret_headers: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = ()  # redacted wherever they appear
     verify: bool = True
+    stream: StreamLimits = StreamLimits()  # streamed bodies (SSE, JSON Lines)
 
 
 def probe_name(operation_id: str, params: Mapping[str, str]) -> str:
@@ -107,6 +110,9 @@ def plan_requests(
 ) -> Iterator[ProbeRequest]:
     """Requests for (operationId, params) pairs; bad parameters raise UsageError."""
     base = check_base_url(base_url)
+    prefix = contract.spec.base_path  # a Swagger 2.0 basePath
+    if prefix and not urlsplit(base).path.endswith(prefix):
+        base += prefix
     seen: dict[str, int] = {}
     for index, (op_id, params) in enumerate(probes):
         op = contract.operation(op_id)
@@ -162,6 +168,11 @@ def _request(
             cookies.append(f"{key}={value}")
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
+    streams = sorted(
+        {m for r in op.responses.values() for m in r.content if is_sequential(m)}
+    )
+    if streams:  # stream endpoints often answer only what Accept asks for
+        headers["Accept"] = ", ".join([*streams, "application/json;q=0.9"])
     if auth is not None:
         headers[auth[0]] = auth[1]
     url = base + path + (f"?{urlencode(query)}" if query else "")
@@ -253,6 +264,7 @@ async def _send_one(
     attempts = 1 + max(0, settings.retries)
     notes: list[str] = []
     sent_headers: tuple[tuple[str, str], ...] = ()
+    streamed: StreamRead | None = None
     for attempt in range(1, attempts + 1):
         await limiter.wait()
         started = time.perf_counter()
@@ -262,7 +274,12 @@ async def _send_one(
             )
             sent_headers = tuple(built.headers.multi_items())
             async with asyncio.timeout(settings.timeout):
-                response = await client.send(built)
+                response = await client.send(built, stream=True)
+                if not _is_stream(response):
+                    await response.aread()
+            if _is_stream(response):  # read item by item, up to the stream limits
+                ctype = response.headers.get("content-type", "")
+                streamed = await read_stream(response, ctype, settings.stream)
         except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
             # Any failure to get a usable answer (transport, decoding, redirects) is
             # this probe's error; it never takes the rest of the run down with it.
@@ -304,8 +321,13 @@ async def _send_one(
             attempt,
             notes=notes,
             exhausted=response.status_code in RETRY_STATUSES,
+            streamed=streamed,
         )
     raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def _is_stream(response: httpx.Response) -> bool:
+    return is_sequential(response.headers.get("content-type", ""))
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
@@ -326,8 +348,11 @@ def _snapshot(
     error: str | None = None,
     notes: Sequence[str] = (),
     exhausted: bool = False,
+    streamed: StreamRead | None = None,
 ) -> Exchange:
     extra: dict[str, Any] = {}
+    if streamed is not None:
+        extra["stream"] = streamed.extra()
     if notes:
         extra["retries"] = list(notes)
     if exhausted:
@@ -342,7 +367,13 @@ def _snapshot(
         request_headers=sent_headers,
         status=response.status_code if response is not None else None,
         response_headers=tuple(response.headers.multi_items()) if response else (),
-        body=response.content if response is not None else b"",
+        body=(
+            streamed.body
+            if streamed is not None
+            else response.content
+            if response is not None
+            else b""
+        ),
         elapsed=elapsed,
         attempts=attempts,
         error=error,

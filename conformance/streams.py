@@ -168,12 +168,10 @@ class EventStreamParser:
                 self._has_data = True
             elif name == "event":
                 self._fields["event"] = value
-            elif name == "id":
-                if "\0" not in value:
-                    self._fields["id"] = value
-            elif name == "retry":
-                if value.isascii() and value.isdigit():
-                    self._fields["retry"] = int(value)
+            elif name == "id" and "\0" not in value:
+                self._fields["id"] = value
+            elif name == "retry" and value.isascii() and value.isdigit():
+                self._fields["retry"] = int(value)
         return out
 
     def _dispatch(self, at: float) -> Item:
