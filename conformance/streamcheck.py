@@ -98,20 +98,24 @@ def content_schema(spec: Spec, loc: Location, event: str) -> Location | None:
 
 def _parts(spec: Spec, loc: Location, event: str) -> Iterator[tuple[Location, Any]]:
     """The schema, its `allOf` parts, and the union branches that admit `event`."""
-    todo = [loc]
+    todo = [(loc, False)]
     seen: set[Location] = set()
     while todo and len(seen) < 64:
-        where, node = spec.deref(todo.pop(0))
+        at, branch = todo.pop(0)
+        where, node = spec.deref(at)
         if where in seen or not isinstance(node, dict):
             continue
         seen.add(where)
-        if not _admits(spec, where, node, event):
-            continue
+        if branch and not _admits(spec, where, node, event):
+            continue  # a union branch for other event names
         yield where, node
         for kw in ("allOf", "oneOf", "anyOf"):
             parts = node.get(kw)
             if isinstance(parts, list):
-                todo.extend(pointer_loc(where, kw, i) for i in range(len(parts)))
+                todo.extend(
+                    (pointer_loc(where, kw, i), kw != "allOf")
+                    for i in range(len(parts))
+                )
 
 
 def _admits(spec: Spec, where: Location, node: dict[str, Any], event: str) -> bool:

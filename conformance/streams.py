@@ -144,10 +144,11 @@ class EventStreamParser:
         return self._take(self._lines.feed(chunk), at)
 
     def close(self, at: float = 0.0) -> list[Item]:
-        # The spec discards an event the stream ends before dispatching.
-        self._take(self._lines.feed(b"", final=True), at)
+        # A blank line the end completes dispatches; an event the stream ends
+        # before its blank line is discarded (as the standard says).
+        out = self._take(self._lines.feed(b"", final=True), at)
         self._reset()
-        return []
+        return out
 
     def _take(self, lines: Iterable[str], at: float) -> list[Item]:
         out: list[Item] = []

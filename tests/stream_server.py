@@ -10,7 +10,8 @@ scenario is the path parameter:
 - `broken`: the same with item 3 breaking the contract;
 - `trickle`: five conforming items, `TRICKLE` seconds apart;
 - `endless`: conforming items every `ENDLESS_GAP` seconds until the client leaves
-  (bounded at `ENDLESS_MAX` items, so a stuck test cannot run forever).
+  (bounded at `ENDLESS_MAX` items, so a stuck test cannot run forever);
+- `flood`: as `endless`, as fast as the socket takes them.
 
 Every written item is counted per scenario (`sent`), so a test can prove the probe
 stopped reading instead of draining the stream.
@@ -103,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        count = ENDLESS_MAX if scenario == "endless" else 5
+        count = ENDLESS_MAX if scenario in ("endless", "flood") else 5
         gap = {"trickle": TRICKLE, "endless": ENDLESS_GAP}.get(scenario, 0.0)
         try:
             for n in range(count):
