@@ -18,7 +18,7 @@ from .errors import SpecError, UsageError
 from .model import Finding
 from .source import Document, join_uri, load_document, pointer_join, pointer_parts
 from .streams import is_sequential
-from .swagger2 import is_swagger2, translate
+from .swagger2 import is_swagger2, source_ref, translate
 
 METHODS = (
     "get",
@@ -253,12 +253,17 @@ class Spec:
         except KeyError as exc:
             raise self.error(
                 where,
-                f"dangling $ref {ref!r}: {uri if base else 'this document'} "
-                f"has no {exc.args[0]!r} at #{fragment}",
+                f"dangling $ref {self._written(ref)!r}: "
+                f"{uri if base else 'this document'} has no {exc.args[0]!r} at "
+                f"#{self._written(fragment)}",
             ) from None
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         return target
+
+    def _written(self, ref: str) -> str:
+        """A `$ref` as the user wrote it (a 2.0 file says `#/definitions/…`)."""
+        return source_ref(ref) if self.swagger else ref
 
     def _under_self(self, base: str, where: Location) -> str:
         """OpenAPI 3.2 `$self` is the root document's base URI: a reference to it

@@ -31,7 +31,7 @@ from typing import Any
 
 from .source import Document, pointer_join
 
-__all__ = ["TranslatedDocument", "translate", "translate_schema"]
+__all__ = ["TranslatedDocument", "source_ref", "translate", "translate_schema"]
 
 _REF_PREFIXES = (
     ("#/definitions/", "#/components/schemas/"),
@@ -318,6 +318,15 @@ def _ref(value: Any) -> Any:
         for old, new in _REF_PREFIXES:
             if value.startswith(old):  # local refs; other files are read as they are
                 return new + value[len(old) :]
+    return value
+
+
+def source_ref(value: str) -> str:
+    """A translated local `$ref` (or pointer) as the 2.0 file wrote it."""
+    for old, new in _REF_PREFIXES:
+        for prefix_old, prefix_new in ((old, new), (old[1:], new[1:])):
+            if value.startswith(prefix_new):
+                return prefix_old + value[len(prefix_new) :]
     return value
 
 
