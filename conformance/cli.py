@@ -160,22 +160,7 @@ def print_warnings(contract: Any, err: IO[str]) -> None:
 def read_payload(name: str, stdin: IO[str] | None = None) -> Any:
     """Parse one payload file (or stdin for "-"); errors name the file and position."""
     label = "<stdin>" if name == "-" else name
-    try:
-        if name == "-":
-            raw = (stdin or sys.stdin).read()
-        else:
-            path = Path(name)
-            if path.stat().st_size > MAX_PAYLOAD_BYTES:
-                raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
-            raw = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise PayloadError(f"{label}: file not found") from None
-    except IsADirectoryError:
-        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    raw = read_text(name, stdin)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -187,6 +172,28 @@ def read_payload(name: str, stdin: IO[str] | None = None) -> Any:
             f"{label}: nested too deeply to parse (more levels than the JSON parser "
             "allows); not a plausible API response"
         ) from None
+
+
+def read_text(name: str, stdin: IO[str] | None = None) -> str:
+    """The text of one payload file (or stdin for "-"); errors name the file."""
+    label = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            return (stdin or sys.stdin).read()
+        else:
+            path = Path(name)
+            if path.stat().st_size > MAX_PAYLOAD_BYTES:
+                raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
+            return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise PayloadError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    return raw
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -212,9 +219,13 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             f"note: {label}: the response documents no body; any body conforms",
             file=err,
         )
+    media = contract.media_type(response, args.media_type)
+    stream = media if media is not None and media.sequential else None
     for name in args.payloads:
-        body = read_payload(name)
-        res = validator.validate(body)
+        if stream is not None:  # a recorded stream: every item, each checked
+            res = _stream_result(contract, stream, read_text(name), label)
+        else:
+            res = validator.validate(read_payload(name))
         all_ok &= res.conforms
         source = "<stdin>" if name == "-" else name
         if args.output == "json":
@@ -237,6 +248,16 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         json.dump({"results": results}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     return 0 if all_ok else 1
+
+
+def _stream_result(contract: Any, media: Any, text: str, label: str) -> Any:
+    from .model import ValidationResult
+    from .streamcheck import item_violations
+    from .streams import parse_items
+
+    items = parse_items(media.name, text.encode("utf-8"))
+    found = sorted(set(item_violations(contract, media, items, label)))
+    return ValidationResult(violations=tuple(found))
 
 
 def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

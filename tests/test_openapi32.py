@@ -186,3 +186,21 @@ def test_sse_data_that_is_not_json_is_named(contract) -> None:
         "/items/1/data",
         "contentMediaType",
     )
+
+
+def test_validate_checks_a_recorded_stream_item_by_item(tmp_path) -> None:
+    import io
+
+    from conformance.cli import main
+
+    stream = tmp_path / "status.sse"
+    stream.write_bytes(
+        b': hello\r\ndata: {"state": "QUEUED", "progress": 0}\r\n\r\n'
+        b'event: status\ndata: {"state": "EXPLODED",\ndata:  "progress": 10}\n\n'
+    )
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["validate", "--spec", str(SPEC), "--operation", "streamDeploymentStatus"]
+    code = main([*argv, "--media-type", "text/event-stream", str(stream)], out, err)
+    assert code == 1, err.getvalue()
+    assert "/items/1/data/state  [enum]" in out.getvalue()
+    assert "deployments-3.2.yaml:" in out.getvalue()
