@@ -180,11 +180,10 @@ def read_text(name: str, stdin: IO[str] | None = None) -> str:
     try:
         if name == "-":
             return (stdin or sys.stdin).read()
-        else:
-            path = Path(name)
-            if path.stat().st_size > MAX_PAYLOAD_BYTES:
-                raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
-            return path.read_bytes().decode("utf-8-sig")
+        path = Path(name)
+        if path.stat().st_size > MAX_PAYLOAD_BYTES:
+            raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
+        return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise PayloadError(f"{label}: file not found") from None
     except IsADirectoryError:
@@ -193,7 +192,6 @@ def read_text(name: str, stdin: IO[str] | None = None) -> str:
         raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
-    return raw
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
