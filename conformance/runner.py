@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .checks import CHECKS, CheckViolation, run_checks
 from .errors import UsageError
@@ -51,6 +51,8 @@ class ProbeResult:
     error: str = ""
     branch: str = ""
     retries: tuple[str, ...] = ()
+    # a streamed body: items read and why reading stopped (no arrival times)
+    stream: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -119,7 +121,15 @@ def judge(
         error=error,
         branch=branch,
         retries=tuple(exchange.extra.get("retries", ())),
+        stream=_stream_summary(exchange),
     )
+
+
+def _stream_summary(exchange: Exchange) -> dict[str, Any] | None:
+    read = exchange.extra.get("stream")
+    if not isinstance(read, dict):
+        return None
+    return {"items": read.get("items"), "stopped": read.get("stopped", "")}
 
 
 def _chosen(checks: Iterable[str] | None) -> list[str] | None:

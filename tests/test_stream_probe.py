@@ -168,3 +168,19 @@ def test_a_recorded_stream_replays_to_the_same_verdicts(
 
     assert verdicts(replayed) == verdicts(live)
     assert [r.outcome for r in live.results].count("failed") == 2
+    assert [r.stream for r in replayed.results] == [r.stream for r in live.results]
+    assert {"items": 4, "stopped": "items"} in [r.stream for r in live.results]
+
+
+def test_assert_conforms_checks_a_streamed_response_item_by_item(
+    contract, server
+) -> None:
+    import httpx
+
+    from conformance.assertions import assert_conforms
+
+    url = f"{server.url}/environment/valid/logs"
+    assert_conforms(contract, httpx.get(url), operation=JSONL)
+    broken = httpx.get(f"{server.url}/environment/broken/deploymentStatus")
+    with pytest.raises(AssertionError, match=r"/items/3/data/state"):
+        assert_conforms(contract, broken, operation=SSE)

@@ -74,6 +74,7 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
                 "checks": _checks(r, names),
                 "violations": [v.as_dict() for v in r.violations],
                 "drift": [v.violation.pointer for v in r.warnings],
+                **({"stream": dict(r.stream)} if r.stream is not None else {}),
             }
             for r in run.results
         ],
