@@ -168,3 +168,76 @@ def test_a_dangling_20_ref_names_the_20_pointer_and_line(tmp_path) -> None:
     )
     assert caught.value.line == line(text, "'#/definitions/Pets'")
     assert "dangling $ref '#/definitions/Pets'" in str(caught.value)
+
+
+def _translated(text: str, tmp_path) -> dict:
+    path = tmp_path / "s.yaml"
+    path.write_text("swagger: '2.0'\ninfo: {title: t, version: '1'}\n" + text)
+    return conformance.load_contract(str(path)).spec.root.data
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer", "expected"),
+    [
+        (
+            "securityDefinitions: {b: {type: basic}}\npaths: {}\n",
+            ("components", "securitySchemes", "b"),
+            {"type": "http", "scheme": "basic"},
+        ),
+        (
+            "securityDefinitions:\n  o: {type: oauth2, flow: application, "
+            "tokenUrl: 'https://t.example/token', scopes: {read: r}}\npaths: {}\n",
+            ("components", "securitySchemes", "o"),
+            {
+                "type": "oauth2",
+                "flows": {
+                    "clientCredentials": {
+                        "tokenUrl": "https://t.example/token",
+                        "scopes": {"read": "r"},
+                    }
+                },
+            },
+        ),
+        (
+            "consumes: [application/xml]\npaths:\n  /p:\n    post:\n      parameters:\n"
+            "        - {name: b, in: body, required: true, schema: {type: object}}\n"
+            "      responses: {'204': {description: ok}}\n",
+            ("paths", "/p", "post", "requestBody"),
+            {
+                "required": True,
+                "content": {"application/xml": {"schema": {"type": "object"}}},
+            },
+        ),
+        (
+            "paths:\n  /p:\n    get:\n      responses:\n        '200':\n"
+            "          description: ok\n"
+            "          headers: {X-Rate: {type: integer, description: left}}\n",
+            ("paths", "/p", "get", "responses", "200", "headers", "X-Rate"),
+            {"description": "left", "schema": {"type": "integer"}},
+        ),
+        (
+            "paths:\n  /p:\n    get:\n      parameters:\n"
+            "        - {name: ids, in: query, type: array, items: {type: integer}, "
+            "collectionFormat: csv}\n"
+            "      responses: {'204': {description: ok}}\n",
+            ("paths", "/p", "get", "parameters", 0),
+            {
+                "name": "ids",
+                "in": "query",
+                "schema": {"type": "array", "items": {"type": "integer"}},
+            },
+        ),
+    ],
+    ids=[
+        "basic-auth",
+        "oauth2-application",
+        "body-parameter",
+        "response-header",
+        "query-array-parameter",
+    ],
+)
+def test_the_translation_table(tmp_path, text, pointer, expected) -> None:
+    node = _translated(text, tmp_path)
+    for part in pointer:
+        node = node[part]
+    assert node == expected
