@@ -184,3 +184,30 @@ def test_assert_conforms_checks_a_streamed_response_item_by_item(
     broken = httpx.get(f"{server.url}/environment/broken/deploymentStatus")
     with pytest.raises(AssertionError, match=r"/items/3/data/state"):
         assert_conforms(contract, broken, operation=SSE)
+
+
+def test_run_stops_an_endless_stream_at_the_flagged_limits(server, tmp_path) -> None:
+    import io
+    import json
+
+    from conformance.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["run", "--spec", str(SPEC), "--base-url", server.url]
+    argv += ["--operation", SSE, "--param", "environmentId=endless"]
+    argv += ["--stream-items", "3", "--stream-seconds", "5"]
+    argv += ["--report-dir", str(tmp_path), "--retries", "0"]
+    assert main(argv, out, err) == 0, err.getvalue()
+    (probe,) = json.loads((tmp_path / "results.json").read_text())["probes"]
+    assert probe["stream"] == {"items": 3, "stopped": "items"}
+
+
+def test_a_stream_limit_flag_must_be_positive() -> None:
+    import io
+
+    from conformance.cli import main
+
+    err = io.StringIO()
+    argv = ["run", "--spec", str(SPEC), "--stream-items", "0"]
+    assert main(argv, io.StringIO(), err) == 2
+    assert "--stream-items" in err.getvalue() and ">= 1" in err.getvalue()
