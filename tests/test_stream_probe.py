@@ -210,4 +210,5 @@ def test_a_stream_limit_flag_must_be_positive() -> None:
     err = io.StringIO()
     argv = ["run", "--spec", str(SPEC), "--stream-items", "0"]
     assert main(argv, io.StringIO(), err) == 2
-    assert "--stream-items" in err.getvalue() and ">= 1" in err.getvalue()
+    assert "--stream-items" in err.getvalue()
+    assert ">= 1" in err.getvalue()
