@@ -204,3 +204,34 @@ def test_validate_checks_a_recorded_stream_item_by_item(tmp_path) -> None:
     assert code == 1, err.getvalue()
     assert "/items/1/data/state  [enum]" in out.getvalue()
     assert "deployments-3.2.yaml:" in out.getvalue()
+
+
+def test_generated_bodies_take_every_arm_and_conform(contract) -> None:
+    from hypothesis import given, settings
+
+    validator = contract.response_validator("queryEvents", 200)
+    kinds: set[str] = set()
+
+    @settings(max_examples=40)
+    @given(contract.response_bodies("queryEvents", 200))
+    def check(body) -> None:
+        assert validator.validate(body).conforms
+        kinds.update(str(e.get("kind", "(absent)")) for e in body)
+
+    check()
+    assert {"deployment", "build", "(absent)"} <= kinds
+    assert kinds - {"deployment", "build", "(absent)"}  # an unmapped kind
+
+
+def test_mutations_of_default_mapped_bodies_are_caught_where_made(contract) -> None:
+    from hypothesis import given, settings
+
+    validator = contract.response_validator("queryEvents", 200)
+
+    @settings(max_examples=25)
+    @given(contract.invalid_response_bodies("queryEvents", 200))
+    def check(mutation) -> None:
+        found = validator.validate(mutation.body).violations
+        assert any(mutation.matches(v.pointer, v.keyword, v.branch) for v in found)
+
+    check()

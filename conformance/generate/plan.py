@@ -162,6 +162,9 @@ class Plan:
                     guard = self.map.guards.get(id(node))
                     if guard is not None:
                         disc.add(guard.prop)
+                    default = self.map.defaults.get(id(node))  # 3.2 defaultMapping
+                    if default is not None:
+                        disc.add(default.prop)
                 for name, member in value.items():
                     subs = props_of.get(name) or extra
                     queue.append((member, (*path, name), subs, name in disc))
