@@ -268,6 +268,7 @@ async def _send_one(
     for attempt in range(1, attempts + 1):
         await limiter.wait()
         started = time.perf_counter()
+        streamed = None
         try:
             built = client.build_request(
                 request.method, request.url, headers=dict(request.headers)
@@ -276,7 +277,10 @@ async def _send_one(
             async with asyncio.timeout(settings.timeout):
                 response = await client.send(built, stream=True)
                 if not _is_stream(response):
-                    await response.aread()
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()  # a timeout frees the connection
             if _is_stream(response):  # read item by item, up to the stream limits
                 ctype = response.headers.get("content-type", "")
                 streamed = await read_stream(response, ctype, settings.stream)
