@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,6 +52,7 @@ _KINDS = {
 }
 SEQUENTIAL = frozenset(_KINDS)
 _RS = "\x1e"
+_EOL = re.compile(r"\r\n|\r|\n")  # the event-stream's line ends (not \v, \f, U+2028)
 # One unfinished item larger than this is cut off (an item error), so a stream
 # that never ends a line cannot grow memory without bound.
 MAX_ITEM_BYTES = 8 * 1024 * 1024
@@ -104,18 +106,11 @@ class _Lines:
         text = self._tail + text
         lines: list[str] = []
         start = 0
-        i = 0
-        n = len(text)
-        while i < n:
-            ch = text[i]
-            if ch == "\n" or ch == "\r":
-                if ch == "\r" and i + 1 == n and not final:
-                    break  # a CR at the end may be half of a CRLF
-                lines.append(text[start:i])
-                if ch == "\r" and i + 1 < n and text[i + 1] == "\n":
-                    i += 1
-                start = i + 1
-            i += 1
+        for match in _EOL.finditer(text):
+            if match.group() == "\r" and match.end() == len(text) and not final:
+                break  # a CR at the end may be half of a CRLF
+            lines.append(text[start : match.start()])
+            start = match.end()
         self._tail = text[start:]
         if final and self._tail:
             lines.append(self._tail)
