@@ -26,7 +26,7 @@ from .streams import Item, sequential_kind
 if TYPE_CHECKING:
     from .contract import Contract
 
-__all__ = ["content_schema", "item_violations"]
+__all__ = ["content_schema", "data_rule", "item_violations"]
 
 
 def item_violations(
@@ -38,7 +38,7 @@ def item_violations(
     loc = media.item_schema
     validator = contract.validator_at(loc, title)
     sse = sequential_kind(media.name) == "sse"
-    found: dict[str, Location | None] = {}
+    found: dict[str, tuple[Location, Location | None] | None] = {}
     spec = contract.spec
     for item in items:
         at = f"/items/{item.index}"
@@ -54,16 +54,17 @@ def item_violations(
             continue
         event = str(item.value.get("event") or "message")
         if event not in found:
-            found[event] = content_schema(spec, loc, event)
-        data_loc = found[event]
-        if data_loc is None:
+            found[event] = data_rule(spec, loc, event)
+        rule = found[event]
+        if rule is None:
             continue
+        data_loc, schema_loc = rule
         try:
             data = json.loads(str(item.value.get("data", "")))
         except json.JSONDecodeError as exc:
             yield _violation(
                 spec,
-                data_loc,
+                pointer_loc(data_loc, "contentMediaType"),
                 at + "/data",
                 "contentMediaType",
                 f"data of event {item.index} is not JSON: {exc.msg} "
@@ -75,7 +76,9 @@ def item_violations(
                 spec, data_loc, at + "/data", "contentMediaType", "data nested too deep"
             )
             continue
-        data_validator = contract.validator_at(data_loc, f"{title} data")
+        if schema_loc is None:
+            continue  # JSON declared, no schema for it
+        data_validator = contract.validator_at(schema_loc, f"{title} data")
         if not data_validator.is_valid(data):
             for v in data_validator.explain(data):
                 yield replace(v, pointer=at + "/data" + v.pointer)
@@ -83,16 +86,28 @@ def item_violations(
 
 def content_schema(spec: Spec, loc: Location, event: str) -> Location | None:
     """Where the event schema at `loc` declares JSON `data` with a `contentSchema`
-    (for events named `event`); None when data is just a string."""
+    (for events named `event`); None when there is no schema for the data."""
+    rule = data_rule(spec, loc, event)
+    return rule[1] if rule is not None else None
+
+
+def data_rule(
+    spec: Spec, loc: Location, event: str
+) -> tuple[Location, Location | None] | None:
+    """(the `data` schema, its `contentSchema` or None) where the event schema at
+    `loc` declares `data` as JSON text; None when data is just a string."""
     for part_loc, part in _parts(spec, loc, event):
         props = part.get("properties")
         if not isinstance(props, dict) or not isinstance(props.get("data"), dict):
             continue
         data_loc, data = spec.deref(pointer_loc(part_loc, "properties", "data"))
-        if not isinstance(data, dict) or "contentSchema" not in data:
+        if not isinstance(data, dict):
             continue
-        if _is_json(str(data.get("contentMediaType", "application/json"))):
-            return pointer_loc(data_loc, "contentSchema")
+        declared = data.get("contentMediaType")
+        if "contentSchema" in data and _is_json(str(declared or "application/json")):
+            return data_loc, pointer_loc(data_loc, "contentSchema")
+        if isinstance(declared, str) and _is_json(declared):
+            return data_loc, None
     return None
 
 

@@ -235,3 +235,31 @@ def test_mutations_of_default_mapped_bodies_are_caught_where_made(contract) -> N
         assert any(mutation.matches(v.pointer, v.keyword, v.branch) for v in found)
 
     check()
+
+
+def test_sse_data_declared_json_without_a_schema_must_still_be_json(write_spec) -> None:
+    contract = write_spec(
+        "openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths:\n  /e:\n    get:\n"
+        "      operationId: events\n      responses:\n        '200':\n"
+        "          description: ok\n          content:\n"
+        "            text/event-stream:\n"
+        "              itemSchema:\n                properties:\n"
+        "                  data: {type: string, contentMediaType: application/json}\n"
+    )
+    exchange = Exchange(
+        0,
+        "e[]",
+        "events",
+        {},
+        "GET",
+        "http://127.0.0.1/e",
+        status=200,
+        response_headers=(("content-type", "text/event-stream"),),
+        body=b"data: [1, 2]\n\ndata: not json\n\n",
+    )
+    (found,) = judge(exchange, contract, None, True).violations
+    assert (found.violation.pointer, found.violation.keyword) == (
+        "/items/1/data",
+        "contentMediaType",
+    )
+    assert found.violation.spec_pointer.endswith("/data/contentMediaType")
