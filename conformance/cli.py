@@ -283,9 +283,21 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         count += 1
         ops.add(body.operation.operation_id)
+    items = 0
+    for op_id in args.operation or list(contract.operations):
+        for status, response in contract.operation(op_id).responses.items():
+            for name, media in response.content.items():
+                if not media.sequential:
+                    continue
+                schema = contract.validator_at(media.item_schema).schema
+                path = target / _safe(op_id) / f"{status}.{_safe(name)}.item.json"
+                write_atomic(path, json.dumps(schema, indent=2, ensure_ascii=False))
+                items += 1
     print_warnings(contract, err)
+    streams = f" and {items} stream item schemas" if items else ""
     print(
-        f"compiled {count} JSON response bodies of {len(ops)} operations into {target}",
+        f"compiled {count} JSON response bodies{streams} of {len(ops)} operations "
+        f"into {target}",
         file=out,
     )
     return 0

@@ -263,3 +263,23 @@ def test_sse_data_declared_json_without_a_schema_must_still_be_json(write_spec) 
         "contentMediaType",
     )
     assert found.violation.spec_pointer.endswith("/data/contentMediaType")
+
+
+def test_compile_writes_the_item_schema_of_each_stream(tmp_path) -> None:
+    import io
+    import json
+
+    from conformance.cli import main
+
+    out = io.StringIO()
+    code = main(["compile", "--spec", str(SPEC), "--out", str(tmp_path)], out, out)
+    assert code == 0, out.getvalue()
+    assert "and 3 stream item schemas" in out.getvalue()
+    item = tmp_path / "streamLogs" / "200.application_jsonl.item.json"
+    import jsonschema
+
+    schema = json.loads(item.read_text())
+    line = {"timestamp": "2026-11-30T12:00:00Z", "level": "INFO", "message": "m"}
+    assert jsonschema.validators.validator_for(schema)(schema).is_valid(line)
+    del line["level"]
+    assert not jsonschema.validators.validator_for(schema)(schema).is_valid(line)
