@@ -283,3 +283,28 @@ def test_compile_writes_the_item_schema_of_each_stream(tmp_path) -> None:
     assert jsonschema.validators.validator_for(schema)(schema).is_valid(line)
     del line["level"]
     assert not jsonschema.validators.validator_for(schema)(schema).is_valid(line)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("$self: 5\npaths: {}\n", ["(#/$self)", "$self must be a URI string"]),
+        (
+            "paths: {}\ncomponents:\n  schemas:\n    A:\n      oneOf: [{$ref: "
+            "'#/components/schemas/B'}]\n      discriminator: {propertyName: k, "
+            "defaultMapping: Nope}\n    B: {type: object}\n",
+            ["defaultMapping", "dangling $ref"],
+        ),
+    ],
+    ids=["self-not-a-string", "default-mapping-dangles"],
+)
+def test_a_broken_32_keyword_is_a_spec_error_naming_it(
+    write_spec, text, fragments
+) -> None:
+    from conformance.errors import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        contract = write_spec("openapi: 3.2.0\ninfo: {title: t, version: '1'}\n" + text)
+        contract.lint()
+    for fragment in fragments:
+        assert fragment in str(caught.value)
