@@ -418,6 +418,10 @@ class Spec:
             return pointer_loc(m_loc, "itemSchema")
         if schema is None or not is_sequential(name):
             return None
+        if self.is_32:  # 3.2: `schema` describes the whole stream as an array
+            where, node = self.deref(schema)
+            if isinstance(node, dict) and isinstance(node.get("items"), dict):
+                return pointer_loc(where, "items")
         self.warn(
             schema,
             "stream-schema-as-item-schema",

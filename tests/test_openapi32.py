@@ -310,3 +310,35 @@ def test_a_broken_32_keyword_is_a_spec_error_naming_it(
         load_and_lint()
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_a_32_stream_schema_is_the_array_of_its_items(write_spec) -> None:
+    contract = write_spec(
+        NDJSON_31.format(version="3.2.0")
+        .replace(
+            "              schema:\n                type: object\n",
+            "              schema:\n                type: array\n"
+            "                items:\n                  type: object\n",
+        )
+        .replace(
+            "                required: [level]\n                properties",
+            "                  required: [level]\n                  properties",
+        )
+    )
+    op, response = contract.response("getLogs", 200)
+    media = response.content["application/x-ndjson"]
+    assert media.item_schema.pointer.endswith("/schema/items")
+    assert not [f for f in contract.lint() if f.code == "stream-schema-as-item-schema"]
+    exchange = Exchange(
+        0,
+        "getLogs[]",
+        "getLogs",
+        {},
+        "GET",
+        "http://127.0.0.1/logs",
+        status=200,
+        response_headers=(("content-type", "application/x-ndjson"),),
+        body=b'{"level": "INFO"}\n{"level": "LOUD"}\n',
+    )
+    (found,) = judge(exchange, contract, None, True).violations
+    assert found.violation.pointer == "/items/1/level"
