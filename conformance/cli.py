@@ -265,7 +265,8 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     target = Path(args.out)
     count, ops = 0, set()
     written: set[Path] = set()
-    for body in contract.bodies(args.operation or None):
+    errors: list[Any] = []
+    for body in contract.bodies(args.operation or None, errors=errors):
         name = (
             body.status
             if body.media_type == "application/json"
@@ -283,16 +284,7 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         count += 1
         ops.add(body.operation.operation_id)
-    items = 0
-    for op_id in args.operation or list(contract.operations):
-        for status, response in contract.operation(op_id).responses.items():
-            for name, media in response.content.items():
-                if not media.sequential:
-                    continue
-                schema = contract.validator_at(media.item_schema).schema
-                path = target / _safe(op_id) / f"{status}.{_safe(name)}.item.json"
-                write_atomic(path, json.dumps(schema, indent=2, ensure_ascii=False))
-                items += 1
+    items = _compile_item_schemas(contract, args.operation, target, errors)
     print_warnings(contract, err)
     streams = f" and {items} stream item schemas" if items else ""
     print(
@@ -300,17 +292,77 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         f"into {target}",
         file=out,
     )
+    if errors:
+        return report_spec_errors(errors, err)
+    if not count and not items:
+        return nothing_to_check(contract, "compile", err)
     return 0
+
+
+def _compile_item_schemas(
+    contract: Any, operation_ids: list[str], target: Path, errors: list[Any]
+) -> int:
+    """Each stream's item schema, `<status>.<media type>.item.json`; the count."""
+    from .errors import SpecError
+    from .reporting import write_atomic
+
+    count = 0
+    for op_id, op in contract.spec.indexed_operations().items():
+        if operation_ids and op_id not in operation_ids:
+            continue
+        for status, response in op.responses.items():
+            for name, media in response.content.items():
+                if not media.sequential:
+                    continue
+                try:
+                    schema = contract.validator_at(media.item_schema).schema
+                except SpecError as exc:
+                    errors.append(exc)
+                    continue
+                path = target / _safe(op_id) / f"{status}.{_safe(name)}.item.json"
+                write_atomic(path, json.dumps(schema, indent=2, ensure_ascii=False))
+                count += 1
+    return count
+
+
+def report_spec_errors(errors: Sequence[ConformanceError], err: IO[str]) -> int:
+    """Every SpecError met, one line each, then the count: exit 2."""
+    for exc in errors:
+        print(f"error: {exc}", file=err)
+    print(
+        f"error: {len(errors)} spec error(s) above; the rest was processed",
+        file=err,
+    )
+    return 2
+
+
+def nothing_to_check(contract: Any, command: str, err: IO[str]) -> int:
+    """A document with no JSON response body schema: say so instead of "all hold"."""
+    ops = contract.spec.indexed_operations()
+    bare = sum(1 for op in ops.values() if not op.responses)
+    why = f"; {bare} of them document no responses" if bare else ""
+    print(
+        f"error: {command}: nothing to check in {contract.source}: none of its "
+        f"{len(ops)} operation(s) documents a JSON response body schema{why} "
+        "(see `conformance lint`)",
+        file=err,
+    )
+    return 2
 
 
 def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .reporting import text
 
     contract = load(args, err)
-    found = contract.lint()
+    errors: list[Any] = []
+    found = contract.lint(errors=errors)
     if args.output == "json":
         json.dump(
-            {"source": contract.source, "findings": [f.as_dict() for f in found]},
+            {
+                "source": contract.source,
+                "findings": [f.as_dict() for f in found],
+                "errors": [str(e) for e in errors],
+            },
             out,
             indent=2,
             ensure_ascii=False,
@@ -321,6 +373,8 @@ def cmd_lint(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(f"{len(found)} finding(s)", file=out)
     else:
         print("no findings", file=out)
+    if errors:
+        return report_spec_errors(errors, err)
     return 1 if found else 0
 
 

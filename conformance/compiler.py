@@ -156,12 +156,17 @@ class Compiler:
         """The JSON Schema document for the schema at `loc` (a response body schema)."""
         root_refs: set[str] = set()
         self._ref_sink = root_refs
+        names, taken = dict(self.def_names), set(self._taken)
         try:
             body = self._schema(loc)
             self._drain()
         except (AttributeError, TypeError, ValueError) as exc:
             # A keyword of the wrong shape (`required: name`, `properties: [a]`).
+            self._forget(names, taken)
             raise self.spec.error(loc, f"malformed schema: {exc}") from None
+        except BaseException:  # a SpecError: the next compile meets it again
+            self._forget(names, taken)
+            raise
         defs = {name: self.definitions[name] for name in self._reachable(root_refs)}
         doc: dict[str, Any] = {"$schema": self.dialect}
         if defs:
@@ -214,6 +219,15 @@ class Compiler:
             self._ref_sink = refs
             self.definitions[name] = self._schema(target, base=base)
             self._def_refs[name] = refs
+
+    def _forget(self, names: dict[Any, str], taken: set[str]) -> None:
+        """Undo the definitions named by a compile that failed: a later compile that
+        reaches them compiles them again (and meets the same SpecError)."""
+        for name in set(self.def_names.values()) - set(names.values()):
+            self.definitions.pop(name, None)
+            self._def_refs.pop(name, None)
+        self.def_names, self._taken = names, taken
+        self._pending.clear()
 
     def _reachable(self, roots: set[str]) -> list[str]:
         seen: list[str] = []
@@ -275,6 +289,7 @@ class Compiler:
                         pointer_loc(loc, kw, i),
                         allof=kw == "allOf",
                         write_only=write_only if kw == "allOf" else frozenset(),
+                        base=base and kw == "allOf",
                     )
                     for i, item in enumerate(node[kw])
                 ]
@@ -292,7 +307,10 @@ class Compiler:
         *,
         allof: bool = False,
         write_only: frozenset[str] = frozenset(),
+        base: bool = False,
     ) -> Any:
+        """`base`: an inline allOf member of a base included by a child, whose
+        discriminator (if any) must not dispatch back to the child."""
         if allof and isinstance(node, dict) and "$ref" in node:
             # allOf-inheritance: a child includes its parent without the parent's
             # discriminator dispatch (which would point back at the child).
@@ -300,7 +318,7 @@ class Compiler:
             parent = self.spec.node(target)
             if is_inheritance_base(parent):
                 return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
-        return self._schema(loc, write_only=write_only)
+        return self._schema(loc, write_only=write_only, base=base)
 
     def _copy_keywords(
         self, node: dict[str, Any], out: dict[str, Any], loc: Location

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compiler import INT_BOUNDS, CompiledSchema, Compiler
 from .config import default_spec
-from .errors import UsageError
+from .errors import SpecError, UsageError
 from .formats import Format, builtin_formats
 from .model import Finding
 from .spec import (
@@ -294,24 +294,57 @@ class Contract:
         chosen = tuple(rules) if rules is not None else None
         return invalid_bodies(self, operation_id, status, media_type, rules=chosen)
 
-    def bodies(self, operation_ids: Iterable[str] | None = None) -> Iterator[Body]:
-        """Every JSON response body schema of the chosen operations, compiled."""
-        ids = list(operation_ids) if operation_ids else list(self.operations)
+    def bodies(
+        self,
+        operation_ids: Iterable[str] | None = None,
+        *,
+        errors: list[SpecError] | None = None,
+    ) -> Iterator[Body]:
+        """Every JSON response body schema of the chosen operations, compiled.
+
+        With `errors`, a SpecError (an operation that does not index, a schema that
+        does not compile) is added to it, once each, and the rest goes on."""
+        if errors is None:
+            ids = list(operation_ids) if operation_ids else list(self.operations)
+        else:
+            indexed = self.spec.indexed_operations()  # fills spec.index_errors
+            _add_errors(errors, self.spec.index_errors)
+            ids = list(operation_ids or indexed)
         for op_id in ids:
-            op = self.operation(op_id)
+            op = self.operation(op_id) if errors is None else self._lenient(op_id)
             for status, response in op.responses.items():
                 for name, media in response.content.items():
                     if media.schema is None or not is_json_media_type(name):
                         continue
-                    compiled = self.compiled(op_id, status, name)
+                    try:
+                        compiled = self.compiled(op_id, status, name)
+                    except SpecError as exc:
+                        if errors is None:
+                            raise
+                        _add_errors(errors, [exc])
+                        continue
                     if compiled is not None:
                         yield Body(op, status, name, compiled)
 
-    def lint(self) -> list[Finding]:
-        """Spec defects that change verdicts (see lint.py)."""
+    def _lenient(self, operation_id: str) -> Operation:
+        found = self.spec.indexed_operations().get(operation_id)
+        return found if found is not None else self.operation(operation_id)
+
+    def lint(self, *, errors: list[SpecError] | None = None) -> list[Finding]:
+        """Spec defects that change verdicts (see lint.py). With `errors`, every
+        SpecError met on the way is added to it and linting goes on."""
         from .lint import lint
 
-        return lint(self)
+        return lint(self, errors=errors)
+
+
+def _add_errors(errors: list[SpecError], new: Iterable[SpecError]) -> None:
+    """Add each error once (the same broken component is reached many times)."""
+    seen = {str(e) for e in errors}
+    for exc in new:
+        if str(exc) not in seen:
+            seen.add(str(exc))
+            errors.append(exc)
 
 
 def check_compiled(compiled: CompiledSchema, compiler: Compiler, spec: Spec) -> None:

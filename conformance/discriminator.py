@@ -6,6 +6,13 @@ payload is judged by the mapped schema only: a plain `oneOf` rejects every CRON 
 of the seed, which is valid under both branches. Mapping keys are explicit, then the
 implicit schema names; the allOf-inheritance style (a base with a discriminator and
 children that include it) dispatches to the children, grandchildren included.
+
+Shapes real APIs write (PagerDuty): a discriminator that stands beside nothing to
+choose between is an annotation; one on an inline allOf member discriminates the
+schema holding the allOf (its name, never the member's index); the property's own
+enum bounds the keys, and where enum and mapping contradict each other so that no
+payload could pass, the schema's own keywords judge it, without dispatch. Each
+defect is recorded as a warning, which lint lists.
 """
 
 from __future__ import annotations
@@ -56,7 +63,26 @@ def compile_discriminator(
     union_kw = next(
         (k for k in ("oneOf", "anyOf") if isinstance(node.get(k), list)), None
     )
+    if union_kw is None and _is_inert(compiler, node, loc):
+        compiler.spec.warn(
+            d_loc,
+            "discriminator-inert",
+            f"discriminator {prop!r} stands beside no oneOf/anyOf/allOf and no "
+            "schema includes this one; OpenAPI gives it no effect on validity, so "
+            "it is read as an annotation",
+        )
+        return
     arms = _mapping(compiler, node, loc, d_loc, disc, union_kw)
+    dead = _check_targets(compiler, arms, prop, d_loc)
+    arms = _within_own_enum(compiler, node, loc, d_loc, prop, arms, union_kw)
+    if arms and all(key in dead for key in arms):
+        compiler.spec.warn(
+            d_loc,
+            "discriminator-unsatisfiable",
+            "every schema the discriminator maps to excludes its own key: no "
+            "payload could pass; validated without dispatch",
+        )
+        return
     if not arms:
         return
     keys = tuple(arms)
@@ -76,7 +102,7 @@ def compile_discriminator(
         compiler.map.guards[id(guard)] = info
         compiler.map.guards[id(guard["properties"][prop])] = info
         dispatch.append(guard)
-    for key, (target_name, then) in arms.items():
+    for key, arm_to in arms.items():
         # `type` keeps a non-object from taking every arm (required/properties
         # pass vacuously on non-objects); the guard reports it once.
         cond = {
@@ -84,9 +110,12 @@ def compile_discriminator(
             "properties": {prop: {"const": key}},
             "required": [prop],
         }
+        then: Any = {}  # the base itself: its own keywords already apply
+        if arm_to.target is not None:
+            then = compiler._ref_to(arm_to.target, arm_to.where)
         arm = {"if": cond, "then": then}
         compiler._note(arm, d_loc)
-        compiler.map.dispatch[id(arm)] = Dispatch(prop, key, target_name)
+        compiler.map.dispatch[id(arm)] = Dispatch(prop, key, arm_to.name)
         dispatch.append(arm)
     if union_kw is not None:
         del out[union_kw]  # dispatch replaces the union
@@ -119,6 +148,14 @@ def _default_arm(
     return arm
 
 
+@dataclass(frozen=True)
+class _Arm:
+    name: str  # the target schema's name
+    target: Location | None  # None: the discriminated schema itself
+    where: Location  # where the spec names the target
+    explicit: bool = False  # named by the mapping (not an implicit schema name)
+
+
 def _mapping(
     compiler: Compiler,
     node: dict[str, Any],
@@ -126,9 +163,9 @@ def _mapping(
     d_loc: Location,
     disc: dict[str, Any],
     union_kw: str | None,
-) -> dict[str, tuple[str, Any]]:
-    """Mapping key → (schema name, compiled `then`): explicit keys, then implicit
-    schema names for the candidates no explicit key maps to."""
+) -> dict[str, _Arm]:
+    """Mapping key → arm: explicit keys, then implicit schema names for the
+    candidates no explicit key maps to."""
     targets: dict[str, tuple[Location, Location]] = {}  # key → (target, where)
     for key, value in (disc.get("mapping") or {}).items():
         m_loc = pointer_loc(d_loc, "mapping", key)
@@ -147,6 +184,8 @@ def _mapping(
         if "#" not in value and "/" not in value and not _is_file_name(value):
             value = f"#/components/schemas/{value}"  # a bare schema name
         targets[str(key)] = (compiler.spec.ref_target(value, m_loc), m_loc)
+    # An inline allOf member discriminates the schema that holds the allOf.
+    owner = allof_owner(loc) or loc
     candidates: list[tuple[Location, Location]] = []
     if union_kw is not None:
         items = node[union_kw]
@@ -165,21 +204,153 @@ def _mapping(
             )
             return {}
     else:
-        candidates = [(child, child) for child in _children_of(compiler, loc)]
-        candidates.append((loc, loc))
+        candidates = [(child, child) for child in _children_of(compiler, owner)]
+        candidates.append((owner, owner))
+    explicit = set(targets)
     mapped = {target for target, _ in targets.values()}
     for target, where in candidates:
         if target not in mapped:
-            targets.setdefault(pointer_parts(target.pointer)[-1], (target, where))
-    arms: dict[str, tuple[str, Any]] = {}
+            targets.setdefault(_name(target), (target, where))
+    arms: dict[str, _Arm] = {}
     for key, (target, where) in targets.items():
-        name = pointer_parts(target.pointer)[-1]
-        if union_kw is None and target == loc:
-            then: Any = {}  # the base itself: its own keywords already apply
+        if union_kw is None and target == owner:
+            # the base itself: its own keywords already apply
+            arms[key] = _Arm(_name(owner), None, where, key in explicit)
         else:
-            then = compiler._ref_to(target, where)
-        arms[key] = (name, then)
+            arms[key] = _Arm(_name(target), target, where, key in explicit)
     return arms
+
+
+def _is_inert(compiler: Compiler, node: dict[str, Any], loc: Location) -> bool:
+    """OpenAPI 3.0: a discriminator is legal only beside oneOf/anyOf/allOf. One that
+    stands alone, that no schema includes, has nothing to choose between."""
+    if isinstance(node.get("allOf"), list) or allof_owner(loc) is not None:
+        return False
+    return not _children_of(compiler, loc)
+
+
+def _within_own_enum(
+    compiler: Compiler,
+    node: dict[str, Any],
+    loc: Location,
+    d_loc: Location,
+    prop: str,
+    arms: dict[str, _Arm],
+    union_kw: str | None,
+) -> dict[str, _Arm]:
+    """Keep the arms the schema's own enum of the property admits. Values of the
+    enum no arm names are judged by the schema's own keywords (allOf style); when
+    no key survives, the spec contradicts itself and its own keywords decide."""
+    own, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
+    if own is None:
+        return arms
+    allowed = [v for v in own if isinstance(v, str)]
+    live = {k: a for k, a in arms.items() if k in allowed}
+    dead = [k for k in arms if k not in allowed]
+    listed = ", ".join(map(repr, allowed))
+    if dead and not live:
+        compiler.spec.warn(
+            d_loc,
+            "discriminator-unsatisfiable",
+            f"no discriminator key ({', '.join(map(repr, dead))}) is in the enum of "
+            f"{prop!r} ({listed}): no payload could pass both; validated by the "
+            "schema's own keywords, without dispatch",
+        )
+        return {}
+    excluded = [k for k in dead if arms[k].explicit]  # implicit names: candidates
+    if excluded:
+        compiler.spec.warn(
+            d_loc,
+            "discriminator-key-excluded",
+            f"mapping key(s) {', '.join(map(repr, excluded))} are not in the enum "
+            f"of {prop!r} ({listed}); no payload can take those branches",
+        )
+    if union_kw is None:
+        base = _Arm(_name(allof_owner(loc) or loc), None, d_loc)
+        for value in allowed:
+            live.setdefault(value, base)
+    return live
+
+
+def _check_targets(
+    compiler: Compiler, arms: dict[str, _Arm], prop: str, d_loc: Location
+) -> set[str]:
+    """A target whose own enum of the property excludes the key that maps to it
+    can never be taken: the child and the parent disagree. Returns those keys."""
+    dead: set[str] = set()
+    for key, arm in arms.items():
+        if arm.target is None:
+            continue
+        try:
+            target, node = compiler.spec.deref(arm.target)
+        except Exception:  # noqa: BLE001 - a broken target surfaces when compiled
+            continue
+        own, where = _pinned(compiler, node, target, prop, inline_parts=True)
+        if own is not None and key not in own:
+            dead.add(key)
+            compiler.spec.warn(
+                where,
+                "discriminator-child-enum-mismatch",
+                f"{arm.name}.{prop} allows {', '.join(map(repr, own))}, but the "
+                f"discriminator at #{d_loc.pointer} maps {key!r} to {arm.name}: no "
+                "payload can take this branch",
+            )
+    return dead
+
+
+def _pinned(
+    compiler: Compiler,
+    node: Any,
+    loc: Location,
+    prop: str,
+    *,
+    inline_parts: bool = False,
+) -> tuple[list[Any] | None, Location]:
+    """The values `node` itself pins `prop` to (enum/const), if it does, and where;
+    with `inline_parts`, inline allOf members count too (a child's own additions)."""
+    places = [(node, loc)]
+    parts = node.get("allOf") if isinstance(node, dict) and inline_parts else None
+    for i, part in enumerate(parts if isinstance(parts, list) else []):
+        if isinstance(part, dict) and "$ref" not in part:
+            places.append((part, pointer_loc(loc, "allOf", i)))
+    pinned: list[Any] | None = None
+    found = loc
+    for where_node, where in places:
+        props = where_node.get("properties") if isinstance(where_node, dict) else None
+        if not isinstance(props, dict) or prop not in props:
+            continue
+        try:
+            _, sub = compiler.spec.deref(pointer_loc(where, "properties", prop))
+        except Exception:  # noqa: BLE001 - a broken ref surfaces when compiled
+            continue
+        if not isinstance(sub, dict):
+            continue
+        values = (
+            [sub["const"]]
+            if "const" in sub
+            else sub["enum"]
+            if isinstance(sub.get("enum"), list)
+            else None
+        )
+        if values is not None:
+            found = pointer_loc(where, "properties", prop)
+            pinned = (
+                list(values) if pinned is None else [v for v in pinned if v in values]
+            )
+    return pinned, found
+
+
+def allof_owner(loc: Location) -> Location | None:
+    """The schema holding `loc` in its allOf, when `loc` is an inline allOf member."""
+    parts = loc.pointer.rsplit("/allOf/", 1)
+    if len(parts) == 2 and parts[1].isdigit():
+        return Location(loc.uri, parts[0])
+    return None
+
+
+def _name(target: Location) -> str:
+    parts = pointer_parts(target.pointer)
+    return parts[-1] if parts else target.uri.rsplit("/", 1)[-1]
 
 
 def _children_of(compiler: Compiler, parent: Location) -> list[Location]:
@@ -218,9 +389,20 @@ def _is_file_name(value: str) -> bool:
 
 
 def is_inheritance_base(node: Any) -> bool:
-    return (
-        isinstance(node, dict)
-        and isinstance(node.get("discriminator"), dict)
-        and not isinstance(node.get("oneOf"), list)
-        and not isinstance(node.get("anyOf"), list)
+    """A schema whose discriminator dispatches to the schemas that include it: one
+    beside no oneOf/anyOf, or one on an inline member of its allOf."""
+    if not isinstance(node, dict):
+        return False
+    if isinstance(node.get("oneOf"), list) or isinstance(node.get("anyOf"), list):
+        return False
+    if isinstance(node.get("discriminator"), dict):
+        return True
+    parts = node.get("allOf")
+    return any(
+        isinstance(p, dict)
+        and "$ref" not in p
+        and isinstance(p.get("discriminator"), dict)
+        and not isinstance(p.get("oneOf"), list)
+        and not isinstance(p.get("anyOf"), list)
+        for p in (parts if isinstance(parts, list) else [])
     )

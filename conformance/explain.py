@@ -101,7 +101,8 @@ def _walk(root: Any, path: Iterable[Any]) -> Any:
     node = root
     for token in path:
         if isinstance(node, dict):
-            node = node.get(token)
+            # jsonschema-rs gives all-digit names ("404", a definition "0") as ints
+            node = node.get(str(token))
         elif isinstance(node, list) and isinstance(token, int) and token < len(node):
             node = node[token]
         else:
@@ -280,7 +281,7 @@ class Explainer:
                     labels.append(info.label)
                 elif part == "else" and id(node) in self.map.defaults:
                     labels.append(self.map.defaults[id(node)].label)
-                node = node.get(part) if isinstance(part, str) else None
+                node = node.get(str(part))  # all-digit names come back as ints
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
             else:

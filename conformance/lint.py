@@ -6,13 +6,15 @@ Findings carry the JSON pointer, the line, and a one-line reason. Normalised def
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .compiler import ANNOTATION_FORMATS, INT_BOUNDS
+from .errors import SpecError
 from .model import Finding
-from .spec import Location, Spec, pointer_loc
+from .spec import Location, Operation, Spec, pointer_loc
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -30,46 +32,74 @@ def rule(fn: SchemaRule) -> SchemaRule:
     return fn
 
 
-def lint(contract: Contract) -> list[Finding]:
-    """Every finding for the contract's root document, sorted by pointer."""
+def lint(contract: Contract, *, errors: list[SpecError] | None = None) -> list[Finding]:
+    """Every finding for the document and the files its `$ref`s reach, sorted.
+
+    With `errors`, a SpecError (a schema that does not compile, an operation that
+    does not index) is added to it and linting goes on; without, it is raised."""
     # Compiling everything records the normalised defects, in unused schemas too.
-    for _ in contract.bodies():
+    for _ in contract.bodies(errors=errors):
         pass
     root = Location(contract.spec.root.uri, "/components/schemas")
     for name in _component_schemas(contract.spec):
-        contract.compiler.compile(pointer_loc(root, name))
+        try:
+            contract.compiler.compile(pointer_loc(root, name))
+        except SpecError as exc:
+            if errors is None:
+                raise
+            if str(exc) not in {str(e) for e in errors}:
+                errors.append(exc)
     found: set[Finding] = set(contract.warnings)
+    for op in contract.spec.indexed_operations().values():
+        found.update(_operation_findings(contract, op))
     for loc, node in schemas(contract.spec):
         for check in RULES.values():
             found.update(check(contract, loc, node))
     return sorted(found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code))
 
 
+def _operation_findings(contract: Contract, op: Operation) -> Iterator[Finding]:
+    if not op.responses:
+        yield _finding(
+            contract,
+            op.location,
+            "operation-without-responses",
+            f"{op} ({op.operation_id}) documents no responses: nothing about its "
+            "answers can be checked",
+        )
+
+
 def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
-    """Every Schema Object written in the root document (not through `$ref`)."""
+    """Every Schema Object of the document and of the files its `$ref`s reach
+    (each once, where it is written)."""
     root = Location(spec.root.uri, "")
-    data = spec.root.data
     starts: list[Location] = []
     for name in _component_schemas(spec):
         starts.append(pointer_loc(root, "components", "schemas", name))
-    for path, item in _mapping(data.get("paths")).items():
-        for method, op in _mapping(item).items():
-            for status, resp in _mapping(_mapping(op).get("responses")).items():
-                for media in _mapping(_mapping(resp).get("content")):
-                    m_loc = pointer_loc(
-                        root, "paths", path, method, "responses", str(status)
-                    )
-                    for key in ("schema", "itemSchema"):
-                        starts.append(pointer_loc(m_loc, "content", media, key))
+    for op in spec.indexed_operations().values():
+        for response in op.responses.values():
+            for media in response.content.values():
+                for found in (media.schema, media.item_schema):
+                    if found is not None:
+                        starts.append(found)
     todo = list(reversed(starts))
+    seen: set[Location] = set()
     while todo:
         loc = todo.pop()
+        if loc in seen:
+            continue
+        seen.add(loc)
         try:
             node = spec.node(loc)
-        except KeyError:
+        except (KeyError, SpecError):
             continue
         if not isinstance(node, dict):
             continue
+        if isinstance(node.get("$ref"), str):
+            with contextlib.suppress(SpecError):  # a dangling one: the compiler's
+                todo.append(spec.ref_target(node["$ref"], pointer_loc(loc, "$ref")))
+            if set(node) <= {"$ref", "description", "summary"}:
+                continue
         yield loc, node
         for kw in _SCHEMA_ONE:
             if isinstance(node.get(kw), dict):
@@ -164,6 +194,23 @@ def _values(schemas: list[dict[str, Any]]) -> set[Any] | None:
     return allowed
 
 
+def _types(schemas: list[dict[str, Any]]) -> set[str] | None:
+    """The JSON types a property may have, if its schemas say (None: any)."""
+    allowed: set[str] | None = None
+    for s in schemas:
+        declared = s.get("type")
+        if isinstance(declared, str):
+            types = {declared}
+        elif isinstance(declared, list):
+            types = {t for t in declared if isinstance(t, str)}
+        else:
+            continue
+        if s.get("nullable") is True:
+            types.add("null")
+        allowed = types if allowed is None else allowed & types
+    return allowed
+
+
 def _widen(types: set[str]) -> set[str]:
     """An integer is a number: `integer` and `number` branches overlap."""
     return types | {"number"} if "integer" in types else types
@@ -178,12 +225,13 @@ def separated(a: Flat, b: Flat) -> bool:
     ):
         return True
     for name in a.required & b.required:
-        va, vb = (
-            _values(a.properties.get(name, [])),
-            _values(b.properties.get(name, [])),
-        )
+        sa, sb = a.properties.get(name, []), b.properties.get(name, [])
+        va, vb = _values(sa), _values(sb)
         if va is not None and vb is not None and not va & vb:
             return True
+        ta, tb = _types(sa), _types(sb)
+        if ta is not None and tb is not None and not _widen(ta) & _widen(tb):
+            return True  # the same member, of types no value has both of
     if a.closed and any(r not in a.properties for r in b.required):
         return True
     return b.closed and any(r not in b.properties for r in a.required)
@@ -366,3 +414,26 @@ def _allof_parent(loc: Location) -> Location | None:
     if len(parts) == 2 and parts[1].isdigit():
         return Location(loc.uri, parts[0])
     return None
+
+
+@rule
+def type_not_openapi_30(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """OpenAPI 3.0's `type` is one of six names (no "null", no list): other tools
+    reject or ignore what this tool reads as JSON Schema."""
+    declared = node.get("type")
+    if contract.spec.is_31 or not (declared == "null" or isinstance(declared, list)):
+        return
+    fix = (
+        "use nullable: true beside the other type"
+        if declared == "null" or (isinstance(declared, list) and "null" in declared)
+        else "use oneOf with one type each"
+    )
+    yield _finding(
+        contract,
+        pointer_loc(loc, "type"),
+        "type-not-openapi-30",
+        f"type {declared!r} is not OpenAPI 3.0 (a single name, never 'null'); read "
+        f"as JSON Schema here, other 3.0 tools differ: {fix}",
+    )

@@ -346,7 +346,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .cli import load, print_warnings
+    from .cli import load, nothing_to_check, print_warnings
     from .errors import UsageError
     from .generate import RULES
     from .reporting import junit
@@ -371,7 +371,16 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         targets = []
         for op_id in args.operation:
             _, response = contract.response(op_id, args.status)
+            if contract.compiled(op_id, response.status, args.media_type) is None:
+                print(
+                    f"note: {op_id} {response.status} documents no "
+                    f"{args.media_type} body schema; nothing to check there",
+                    file=err,
+                )
+                continue
             targets.append((op_id, response.status, args.media_type))
+    if not targets:
+        return nothing_to_check(contract, "selfcheck", err)
     results = []
     for op_id, status, media in targets:
         result = selfcheck(

@@ -181,7 +181,7 @@ def parse_document(
     """
     text = _decode(text, uri)
     if text.lstrip()[:1] in ("{", "["):
-        return _parse_json(text, uri, max_nodes)
+        return _parse_json(text, uri)
     data, lines = _build(_compose(text, uri), uri, max_nodes)
     return Document(uri, data, lines)
 
@@ -224,7 +224,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _parse_json(text: str, uri: str, max_nodes: int) -> Document:
+def _parse_json(text: str, uri: str) -> Document:
     try:
         data = json.loads(
             text, parse_constant=_reject_constant, parse_float=_finite_float
@@ -238,15 +238,10 @@ def _parse_json(text: str, uri: str, max_nodes: int) -> Document:
         raise SpecError(uri, "", "invalid JSON: nested too deeply to load") from None
     if not isinstance(data, dict):
         raise _not_a_mapping(uri, "a list" if isinstance(data, list) else "a scalar")
-    return Document(uri, data, _json_lines(text, uri, max_nodes))
+    from .json_lines import JsonLines  # it builds on this module's pointer helpers
 
-
-def _json_lines(text: str, uri: str, max_nodes: int) -> dict[str, int]:
-    """Lines for JSON come from reading it as YAML; best effort, else none."""
-    try:
-        return _build(_compose(text, uri), uri, max_nodes)[1]
-    except SpecError:
-        return {}
+    # Lines are found lazily, only for the pointers an explanation or finding shows.
+    return Document(uri, data, JsonLines(text))
 
 
 # --- YAML: compose, measure, build ------------------------------------------

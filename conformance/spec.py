@@ -123,6 +123,7 @@ class Spec:
     documents: dict[str, Document] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
     _operations: dict[str, Operation] | None = None
+    index_errors: list[SpecError] = field(default_factory=list)
     _warned: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
@@ -295,14 +296,26 @@ class Spec:
 
     @property
     def operations(self) -> dict[str, Operation]:
+        """The operation index; SpecError (the first) if an operation is malformed."""
+        operations = self.indexed_operations()
+        if self.index_errors:
+            raise self.index_errors[0]
+        return operations
+
+    def indexed_operations(self) -> dict[str, Operation]:
+        """The operations that index cleanly; the others' SpecErrors are kept in
+        `index_errors` (for commands that report every error and go on)."""
         if self._operations is None:
             self._operations = dict(self._index())
         return self._operations
 
     def operation(self, operation_id: str) -> Operation:
-        op = self.operations.get(operation_id)
+        """One operation; another one that is malformed does not stand in the way."""
+        op = self.indexed_operations().get(operation_id)
         if op is not None:
             return op
+        if self.index_errors:  # perhaps this very operation: say what is wrong
+            raise self.index_errors[0]
         near = difflib.get_close_matches(operation_id, self.operations, n=1, cutoff=0.6)
         if not near:
             lowered = {k.lower(): k for k in self.operations}
@@ -323,26 +336,27 @@ class Spec:
             raise self.error(pointer_loc(root, "paths"), "paths must be a mapping")
         seen: dict[str, Location] = {}
         for path in paths:
-            item_loc, item = self.deref(pointer_loc(root, "paths", path))
+            try:
+                item_loc, item = self.deref(pointer_loc(root, "paths", path))
+            except SpecError as exc:
+                self.index_errors.append(exc)
+                continue
             if not isinstance(item, dict):
                 continue
             shared = item.get("parameters") or []
             for method, op_loc in self._methods(item, item_loc):
                 try:
-                    op = self._operation(path, method, op_loc, shared, item_loc)
-                except (AttributeError, TypeError, KeyError, ValueError) as exc:
-                    raise self.error(
-                        op_loc,
-                        "malformed operation: a responses, content or parameters "
-                        f"entry is not the mapping or list OpenAPI requires ({exc})",
-                    ) from None
-                if op.operation_id in seen:
-                    raise self.error(
-                        pointer_loc(op_loc, "operationId"),
-                        f"duplicate operationId {op.operation_id!r} (also at "
-                        f"#{seen[op.operation_id].pointer})",
-                    )
-                seen[op.operation_id] = op_loc
+                    op = self._indexed(path, method, op_loc, item_loc, shared)
+                    if op.operation_id in seen:
+                        raise self.error(
+                            pointer_loc(op.location, "operationId"),
+                            f"duplicate operationId {op.operation_id!r} (also at "
+                            f"#{seen[op.operation_id].pointer})",
+                        )
+                except SpecError as exc:
+                    self.index_errors.append(exc)
+                    continue
+                seen[op.operation_id] = op.location
                 yield op.operation_id, op
 
     def _methods(
@@ -359,6 +373,33 @@ class Spec:
                 if isinstance(op, dict):
                     loc = pointer_loc(item_loc, "additionalOperations", name)
                     yield str(name).lower(), loc
+
+    def _indexed(
+        self,
+        path: str,
+        method: str,
+        op_loc: Location,
+        item_loc: Location,
+        shared: list[Any],
+    ) -> Operation:
+        ref = self.node(op_loc).get("$ref")
+        if ref is not None:  # DigitalOcean style: `get: {$ref: resources/….yml}`
+            written = pointer_loc(op_loc, "$ref")
+            op_loc, _ = self.deref(op_loc)
+            self.warn(
+                written,
+                "operation-ref",
+                f"operation written as $ref {ref!r}: not standard OpenAPI 3.0 (a "
+                "Path Item's operations cannot be references); followed",
+            )
+        try:
+            return self._operation(path, method, op_loc, shared, item_loc)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise self.error(
+                op_loc,
+                "malformed operation: a responses, content or parameters "
+                f"entry is not the mapping or list OpenAPI requires ({exc})",
+            ) from None
 
     def _operation(
         self, path: str, method: str, loc: Location, shared: list[Any], item: Location

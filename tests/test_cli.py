@@ -501,7 +501,8 @@ def test_lint_json_lists_findings_with_pointer_line_code_and_message() -> None:
     code, out, _ = run(["lint", "--spec", str(SEED_SPEC), "--format", "json"])
     assert code == 1
     document = json.loads(out)
-    assert set(document) == {"source", "findings"}
+    assert set(document) == {"source", "findings", "errors"}
+    assert document["errors"] == []
     assert document["findings"]
     for finding in document["findings"]:
         assert set(finding) == {"pointer", "line", "code", "message"}

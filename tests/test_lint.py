@@ -87,6 +87,36 @@ CASES = {
         """,
         [],
     ),
+    "oneof-separated-by-member-type": (
+        """\
+        Root:
+          oneOf:
+            - {type: object, required: [id], properties: {id: {type: string}}}
+            - {type: object, required: [id], properties: {id: {type: integer}}}
+        """,
+        [],
+    ),
+    "oneof-overlap-member-integer-is-a-number": (
+        """\
+        Root:
+          oneOf:
+            - {type: object, required: [id], properties: {id: {type: number}}}
+            - {type: object, required: [id], properties: {id: {type: integer}}}
+        """,
+        [("oneof-overlap", f"{ROOT}/oneOf")],
+    ),
+    "type-null-in-30": (
+        """\
+        Root: {type: object, properties: {a: {type: "null"}}}
+        """,
+        [("type-not-openapi-30", f"{ROOT}/properties/a/type")],
+    ),
+    "type-list-in-30": (
+        """\
+        Root: {type: [string, integer]}
+        """,
+        [("type-not-openapi-30", f"{ROOT}/type")],
+    ),
     "oneof-separated-by-type": (
         """\
         Root:
@@ -200,6 +230,14 @@ def test_nullable_without_type_is_not_a_defect_in_openapi_31(
 ) -> None:
     contract = write_spec(document(CASES["nullable-without-type"][0], version="3.1.0"))
     assert "nullable-without-type" not in {f.code for f in contract.lint()}
+
+
+@pytest.mark.parametrize("case", ["type-null-in-30", "type-list-in-30"])
+def test_a_type_list_or_null_type_is_json_schema_in_openapi_31(
+    write_spec: Write, case: str
+) -> None:
+    contract = write_spec(document(CASES[case][0], version="3.1.0"))
+    assert "type-not-openapi-30" not in {f.code for f in contract.lint()}
 
 
 def test_registered_format_is_no_longer_unknown(write_spec: Write) -> None:

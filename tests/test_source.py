@@ -327,10 +327,38 @@ def test_json_is_parsed_with_the_json_module_and_gets_lines() -> None:
     assert doc.line("/paths/~1a~1{b}/get") == 3
 
 
-def test_json_that_yaml_cannot_read_still_loads_without_lines() -> None:
+def test_json_that_yaml_cannot_read_still_loads_with_lines() -> None:
     doc = parse('{"a": "\\ud83d\\ude00"}')  # YAML has no surrogate-pair escapes
     assert doc.data == {"a": "\U0001f600"}
-    assert doc.line("/a") is None
+    assert doc.line("/a") == 1
+
+
+TRICKY_JSON = """\
+{
+  "openapi": "3.0.3",
+  "a/b": {"x~y": [1, {"k": "]}\\"[{"},
+                  [], {}],
+          "esc\\u0061ped": "v"},
+  "list": [
+    "s",
+    {"deep": [[0.5e3, true, null], "}"]}
+  ],
+  "dup": 1,
+  "dup": {"last": "wins"}
+}
+"""
+
+
+def test_json_lines_are_found_lazily_and_match_a_full_parse() -> None:
+    from conformance.source import _build, _compose
+
+    doc = parse(TRICKY_JSON)
+    everything = _build(_compose(TRICKY_JSON, "x"), "x", 1000)[1]
+    assert {p: doc.line(p) for p in everything} == everything
+    assert doc.line("/a~1b/escaped") == 5
+    assert doc.line("/list/1/deep/0/2") == 8
+    assert doc.line("/dup/last") == 11
+    assert doc.line("/nope/deeper") == 1  # the nearest ancestor: the root
 
 
 def test_a_json_syntax_error_names_its_line_and_column() -> None:
@@ -517,3 +545,14 @@ def test_a_refused_connection_names_the_url() -> None:
     ) as caught:
         load_document(url)
     assert caught.value.source == url
+
+
+def test_json_is_never_read_by_the_yaml_composer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(text: str, uri: str) -> None:
+        raise AssertionError("the YAML composer read a JSON document")
+
+    monkeypatch.setattr(source, "_compose", refuse)
+    doc = parse(TRICKY_JSON)
+    assert doc.line("/list/1/deep") == 8
