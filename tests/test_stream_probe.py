@@ -200,6 +200,9 @@ def test_run_stops_an_endless_stream_at_the_flagged_limits(server, tmp_path) -> 
     assert main(argv, out, err) == 0, err.getvalue()
     (probe,) = json.loads((tmp_path / "results.json").read_text())["probes"]
     assert probe["stream"] == {"items": 3, "stopped": "items"}
+    junit = (tmp_path / "junit.xml").read_text()
+    assert '<property name="stream_items" value="3"' in junit
+    assert '<property name="stream_stopped" value="items"' in junit
 
 
 def test_a_stream_limit_flag_must_be_positive() -> None:

@@ -95,6 +95,9 @@ def _case(result: ProbeResult) -> junit.TestCase:
         properties["status"] = str(result.status)
     if result.branch:
         properties["branch"] = result.branch
+    if result.stream is not None:  # a streamed body: items judged, why it stopped
+        properties["stream_items"] = str(result.stream.get("items"))
+        properties["stream_stopped"] = result.stream.get("stopped") or "end"
     failure = error = None
     if result.outcome == "error":
         error = junit.Outcome(result.error, "\n".join(result.retries), "network")
