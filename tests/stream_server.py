@@ -11,7 +11,8 @@ scenario is the path parameter:
 - `trickle`: five conforming items, `TRICKLE` seconds apart;
 - `endless`: conforming items every `ENDLESS_GAP` seconds until the client leaves
   (bounded at `ENDLESS_MAX` items, so a stuck test cannot run forever);
-- `flood`: as `endless`, as fast as the socket takes them.
+- `flood`: as `endless`, as fast as the socket takes them;
+- `stall`: one item, then `STALL` seconds of silence, then the rest.
 
 Every written item is counted per scenario (`sent`), so a test can prove the probe
 stopped reading instead of draining the stream.
@@ -29,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TRICKLE = 0.15
+STALL = 1.0
 ENDLESS_GAP = 0.002
 ENDLESS_MAX = 200_000
 STATES = ["QUEUED", "BUILDING", "BUILDING", "DEPLOYING", "DEPLOYED"]
@@ -114,6 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.server.sent[scenario] += 1
                 if gap:
                     time.sleep(gap)
+                if scenario == "stall" and n == 0:
+                    time.sleep(STALL)
         except (BrokenPipeError, ConnectionResetError):
             return  # the client stopped reading: normal for an endless stream
 

@@ -127,6 +127,21 @@ def test_a_stream_stops_at_the_byte_cap_without_judging_a_cut_item(
     assert result.outcome == "passed"  # the tail cut mid-line is not an item
 
 
+def test_a_stalled_stream_stops_as_idle_keeping_what_it_sent(contract, server) -> None:
+    settings = ProbeSettings(timeout=0.4, retries=0, stream=StreamLimits(seconds=5))
+    (request,) = plan_requests(
+        contract, [(SSE, {"environmentId": "stall"})], server.url
+    )
+    got: list[Exchange] = []
+    send_all([request], settings, got.append)
+    (exchange,) = got
+    assert exchange.error is None
+    assert (exchange.extra["stream"]["items"], exchange.extra["stream"]["stopped"]) == (
+        1,
+        "idle",
+    )
+
+
 def _judged(contract, exchange):
     from conformance.runner import judge
 
