@@ -25,6 +25,8 @@ from .discriminator import (
     compile_discriminator,
     is_inheritance_base,
 )
+from .patterns import problem
+from .resources import is_2020_12
 from .source import pointer_parts
 from .spec import Location, Spec, pointer_loc
 
@@ -80,7 +82,22 @@ _31_SUBSCHEMA = (
     "unevaluatedProperties",
     "additionalItems",
 )
-_31_SUBSCHEMA_MAPS = ("patternProperties", "dependentSchemas", "$defs")
+# `$defs` is not among them: a definition is compiled where a `$ref` reaches it.
+_31_SUBSCHEMA_MAPS = ("patternProperties", "dependentSchemas")
+# Keywords that name or hold schemas without asserting anything themselves.
+_IDENTIFIERS = frozenset(
+    {
+        "$id",
+        "$anchor",
+        "$dynamicAnchor",
+        "$defs",
+        "definitions",
+        "$schema",
+        "$vocabulary",
+    }
+)
+# The outermost `$dynamicAnchor` of each name in the dynamic scope (OpenAPI 3.1).
+Scope = tuple[tuple[str, Location], ...]
 _31_COPY = (
     "dependentRequired",
     "minContains",
@@ -141,10 +158,11 @@ class Compiler:
         self.defs_key = "$defs" if self.is_31 else "definitions"
         self.map = SourceMap()
         self.definitions: dict[str, Any] = {}
-        self.def_names: dict[tuple[Location, bool], str] = {}
+        self.def_names: dict[tuple[Location, bool, Scope], str] = {}
         self._def_refs: dict[str, set[str]] = {}
         self._taken: set[str] = set()
-        self._pending: list[tuple[str, Location, bool]] = []
+        self._pending: list[tuple[str, Location, bool, Scope]] = []
+        self._scope: Scope = ()
         self._ref_sink: set[str] = (
             set()
         )  # the definitions the schema being compiled uses
@@ -156,6 +174,7 @@ class Compiler:
         """The JSON Schema document for the schema at `loc` (a response body schema)."""
         root_refs: set[str] = set()
         self._ref_sink = root_refs
+        self._scope = ()
         names, taken = dict(self.def_names), set(self._taken)
         try:
             body = self._schema(loc)
@@ -189,12 +208,12 @@ class Compiler:
         self, target: Location, where: Location, *, base: bool = False
     ) -> dict[str, Any]:
         """A `$ref` to the definition compiled from `target` (compiled once, later)."""
-        key = (target, base)
+        key = (target, base, self._scope)
         name = self.def_names.get(key)
         if name is None:
             name = self._name_for(target, base)
             self.def_names[key] = name
-            self._pending.append((name, target, base))
+            self._pending.append((name, target, base, self._scope))
         self._ref_sink.add(name)
         out = {"$ref": f"#/{self.defs_key}/{name}"}
         self._note(out, where)
@@ -214,7 +233,7 @@ class Compiler:
 
     def _drain(self) -> None:
         while self._pending:
-            name, target, base = self._pending.pop()
+            name, target, base, self._scope = self._pending.pop()
             refs: set[str] = set()
             self._ref_sink = refs
             self.definitions[name] = self._schema(target, base=base)
@@ -251,25 +270,63 @@ class Compiler:
     ) -> Any:
         """Compile the schema at `loc`. `write_only`: members that an enclosing
         `allOf` declares writeOnly, so this part's `required` drops them too."""
+        if not self.is_31:
+            return self._schema_node(loc, base=base, write_only=write_only)
+        outer = self._scope
+        self._scope = self._entered(loc)
+        try:
+            return self._schema_node(loc, base=base, write_only=write_only)
+        finally:
+            self._scope = outer
+
+    def _entered(self, loc: Location) -> Scope:
+        """The dynamic scope once the schema resource holding `loc` is entered: its
+        `$dynamicAnchor`s join, unless an outer resource already named them."""
+        anchors = self.spec.dynamic_anchors(self.spec.resource_of(loc))
+        bound = {name for name, _ in self._scope}
+        new = tuple((n, a) for n, a in sorted(anchors.items()) if n not in bound)
+        return self._scope + new if new else self._scope
+
+    def _refs_31(self, node: dict[str, Any], loc: Location) -> list[dict[str, Any]]:
+        """`$ref` and `$dynamicRef` (resolved here, in the dynamic scope) as `$ref`s to
+        compiled definitions."""
+        out = []
+        if "$ref" in node:
+            out.append(self._ref(node["$ref"], pointer_loc(loc, "$ref")))
+        if "$dynamicRef" in node:
+            where = pointer_loc(loc, "$dynamicRef")
+            scope = dict(self._scope)
+            target = self.spec.dynamic_target(node["$dynamicRef"], where, scope)
+            out.append(self._ref_to(target, where))
+        return out
+
+    def _schema_node(
+        self,
+        loc: Location,
+        *,
+        base: bool = False,
+        write_only: frozenset[str] = frozenset(),
+    ) -> Any:
         node = self.spec.node(loc)
         if isinstance(node, bool) and self.is_31:
             return node
         if not isinstance(node, dict):
             raise self.spec.error(loc, f"a schema must be a mapping, found {node!r}")
-        if "$ref" in node:
-            if not self.is_31:  # a pure $ref cycle (A → B → A) names no schema
-                self.spec.deref(loc)
+        beside: list[dict[str, Any]] = []
+        if "$ref" in node and not self.is_31:
+            self.spec.deref(loc)  # a pure $ref cycle (A → B → A) names no schema
             ref_out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
-            if not self.is_31:
-                return self._nullable(node, ref_out, loc)
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            if all(k in _ANNOTATIONS or k.startswith("x-") for k in rest):
-                return ref_out
-            # 3.1: $ref has siblings; keep both (the reference joins the allOf).
-            node, beside = rest, [ref_out]
-        else:
-            beside = []
-        out = {}
+            return self._nullable(node, ref_out, loc)
+        if self.is_31 and ("$ref" in node or "$dynamicRef" in node):
+            beside = self._refs_31(node, loc)
+            node = {k: v for k, v in node.items() if k not in ("$ref", "$dynamicRef")}
+            if len(beside) == 1 and all(
+                k in _ANNOTATIONS or k in _IDENTIFIERS or k.startswith("x-")
+                for k in node
+            ):
+                return beside[0]
+            # 3.1: a reference has siblings; keep both (it joins the allOf).
+        out: dict[str, Any] = {}
         self._note(out, loc)
         if isinstance(node.get("allOf"), list):
             write_only = write_only | self._write_only_names(node, loc)
@@ -281,6 +338,8 @@ class Compiler:
             out["not"] = self._subschema(node["not"], pointer_loc(loc, "not"))
         if self.is_31:
             self._keywords_31(node, out, loc)
+            if "$schema" in node:
+                self._dialect(node["$schema"], pointer_loc(loc, "$schema"))
         for kw in _SUBSCHEMA_LISTS:
             if isinstance(node.get(kw), list):
                 out[kw] = [
@@ -327,16 +386,7 @@ class Compiler:
             if kw in node:
                 out[kw] = node[kw]
         if "pattern" in out:
-            try:
-                re.compile(out["pattern"])
-            except (re.error, TypeError) as exc:
-                del out["pattern"]
-                self.spec.warn(
-                    pointer_loc(loc, "pattern"),
-                    "invalid-pattern",
-                    f"pattern is not a valid regular expression ({exc}); "
-                    "it is not asserted",
-                )
+            self._check_pattern(out["pattern"], pointer_loc(loc, "pattern"))
         for side, bound in (
             ("exclusiveMinimum", "minimum"),
             ("exclusiveMaximum", "maximum"),
@@ -349,6 +399,26 @@ class Compiler:
                 out[side] = value
         if "format" in node:
             self._format(node, out, loc)
+
+    def _dialect(self, dialect: Any, loc: Location) -> None:
+        """A 3.1 schema is read as JSON Schema 2020-12; another `$schema` says so."""
+        if not is_2020_12(dialect):
+            self.spec.warn(
+                loc,
+                "unsupported-dialect",
+                f"$schema {dialect!r} is read as JSON Schema 2020-12 "
+                "(the dialect of OpenAPI 3.1)",
+            )
+
+    def _check_pattern(self, pattern: Any, loc: Location) -> None:
+        """A pattern no ECMA-262 engine accepts is a defect of the spec."""
+        reason = problem(pattern)
+        if reason is not None:
+            raise self.spec.error(
+                loc,
+                f"pattern {pattern!r} is not an ECMA-262 regular expression "
+                f"({reason}); fix or remove it",
+            )
 
     def _format(self, node: dict[str, Any], out: dict[str, Any], loc: Location) -> None:
         fmt = node["format"]
@@ -461,6 +531,8 @@ class Compiler:
         for kw in _31_SUBSCHEMA:
             if kw in node:
                 out[kw] = self._subschema(node[kw], pointer_loc(loc, kw))
+        for name in node.get("patternProperties") or ():
+            self._check_pattern(name, pointer_loc(loc, "patternProperties", name))
         for kw in _31_SUBSCHEMA_MAPS:
             if isinstance(node.get(kw), dict):
                 out[kw] = {

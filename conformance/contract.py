@@ -383,14 +383,20 @@ def load_contract(
     nullable: str = "common",
     formats: Mapping[str, bool] | None = None,
     engine: str = "auto",
+    mirrors: Mapping[str, str] | None = None,
 ) -> Contract:
     """Load an OpenAPI document (path or http(s) URL, YAML or JSON) as a contract.
 
     `nullable="strict"` follows OpenAPI 3.0.3 (nullable counts only beside `type`);
-    `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them).
+    `formats={"uuid": False}` stops asserting a format (`{"*": False}`: all of them);
+    `mirrors={"https://schemas.example.com/": "vendor/schemas"}` reads the documents
+    `$ref`s name under a URI prefix from a local folder instead of the network.
     """
     return Contract(
-        Spec.load(str(path_or_url) if path_or_url is not None else default_spec()),
+        Spec.load(
+            str(path_or_url) if path_or_url is not None else default_spec(),
+            mirrors=mirrors,
+        ),
         nullable=nullable,
         formats=formats,
         engine=engine,

@@ -11,14 +11,15 @@ names the discriminator arms taken on the way and the spec location of its rule.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .compiler import SourceMap
 from .formats import Format
+from .keywords import ECMA_PATTERN
 from .model import Violation
+from .patterns import search
 from .source import pointer_join
 from .spec import Location, Spec
 
@@ -53,8 +54,8 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
     """Read a `jsonschema.ValidationError` (recursively through its context)."""
     keyword = "false" if error.validator is None else str(error.validator)
     context = [
-        from_jsonschema(sub, int(sub.relative_schema_path[0]))
-        for sub in error.context or ()
+        from_jsonschema(sub, index)
+        for sub, index in zip(error.context or (), _branches(error), strict=True)
     ]
     return Failure(
         keyword,
@@ -69,12 +70,29 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
     )
 
 
+def _branches(error: Any) -> list[int]:
+    """The union branch of each context error. jsonschema gives a `false` branch's
+    error no schema path, so that branch is the next `false` in the union."""
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    found, last = [], -1
+    for sub in error.context or ():
+        if sub.relative_schema_path:
+            last = int(sub.relative_schema_path[0])
+        else:
+            later = [i for i, o in enumerate(options) if o is False and i > last]
+            last = later[0] if later else last + 1
+        found.append(last)
+    return found
+
+
 def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Failure:
     """Read a `jsonschema_rs.ValidationError`; nodes are looked up in `root`."""
     where = list(error.schema_path)
     keyword = str(where[-1]) if where else "false"
     node = _walk(root, where[:-1])
-    if keyword == "pattern" and isinstance(node, dict) and "pattern" not in node:
+    if keyword == ECMA_PATTERN:
+        keyword = "pattern"  # a pattern the engine ran through regress
+    elif keyword == "pattern" and isinstance(node, dict) and "pattern" not in node:
         keyword = "format"  # a format the engine ran as its exact pattern
     if not isinstance(node, dict) or keyword not in node:
         node, keyword = _walk(root, where), "false"  # a false schema
@@ -347,7 +365,7 @@ class Explainer:
             extra = sorted(
                 k
                 for k in got
-                if k not in known and not any(re.search(p, k) for p in patterns)
+                if k not in known and not any(search(p, k) for p in patterns)
             )
             return (
                 kw,

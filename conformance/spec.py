@@ -7,16 +7,26 @@ elsewhere (compiler.py); this module only finds them.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from .errors import SpecError, UsageError
 from .model import Finding
-from .source import Document, join_uri, load_document, pointer_join, pointer_parts
+from .resources import Resources, has_scheme, index, is_2020_12, resolve
+from .source import (
+    Document,
+    join_uri,
+    load_document,
+    parse_document,
+    pointer_join,
+    pointer_parts,
+)
 from .streams import is_sequential
 from .swagger2 import is_swagger2, source_ref, translate
 
@@ -125,14 +135,30 @@ class Spec:
     _operations: dict[str, Operation] | None = None
     index_errors: list[SpecError] = field(default_factory=list)
     _warned: set[tuple[str, str]] = field(default_factory=set)
+    # URI prefix → local folder: documents under the prefix are read from there.
+    mirrors: Mapping[str, str] = field(default_factory=dict)
+    _resources: dict[str, Resources] = field(default_factory=dict)
+    _ids: dict[str, Location] = field(default_factory=dict)  # 3.1: $id → resource
 
     @classmethod
-    def load(cls, location: str) -> Spec:
+    def load(cls, location: str, *, mirrors: Mapping[str, str] | None = None) -> Spec:
+        """The document at `location`; `mirrors` maps URI prefixes (such as
+        `https://schemas.example.com/`) to local folders that hold their documents."""
         root = load_document(location)
         if is_swagger2(root.data) and str(root.data.get("swagger")).startswith("2"):
             root = translate(root)  # read as the equivalent 3.0 (swagger2.py)
-        spec = cls(root=root, documents={root.uri: root})
+        spec = cls(root=root, documents={root.uri: root}, mirrors=dict(mirrors or {}))
         spec._check_version()
+        if spec.is_31:
+            spec.resources(root.uri)
+            dialect = root.data.get("jsonSchemaDialect")
+            if dialect is not None and not is_2020_12(dialect):
+                spec.warn(
+                    Location(root.uri, "/jsonSchemaDialect"),
+                    "unsupported-dialect",
+                    f"jsonSchemaDialect {dialect!r}: schemas are read as JSON "
+                    "Schema 2020-12 (the dialect of OpenAPI 3.1)",
+                )
         return spec
 
     # -- documents and references -------------------------------------------------
@@ -197,8 +223,82 @@ class Spec:
     def document(self, uri: str) -> Document:
         doc = self.documents.get(uri)
         if doc is None:
-            doc = self.documents[uri] = load_document(uri)
+            doc = self.documents[uri] = self._load(uri)
+            if self.is_31:
+                self.resources(uri)
         return doc
+
+    def _load(self, uri: str) -> Document:
+        """A mirror's copy, a bundled metaschema, else the file or URL itself."""
+        for prefix, folder in self.mirrors.items():
+            if uri.startswith(prefix):
+                rest = unquote(uri[len(prefix) :].partition("?")[0])
+                path = os.path.join(folder, *rest.split("/"))
+                inside = os.path.commonpath(
+                    [os.path.abspath(folder), os.path.abspath(path)]
+                )
+                if inside != os.path.abspath(folder):
+                    raise SpecError(uri, "", f"leads outside the mirror {folder}")
+                try:
+                    with open(path, "rb") as handle:
+                        return parse_document(handle.read(), uri)
+                except OSError as exc:
+                    raise SpecError(
+                        uri,
+                        "",
+                        f"not in the mirror {folder} ({path}: {exc.strerror}); "
+                        "add the file or remove the mirror",
+                    ) from None
+        bundled = _metaschema(uri)
+        if bundled is not None:
+            return Document(uri, bundled)
+        if has_scheme(uri) and urlsplit(uri).scheme.lower() not in (
+            "http",
+            "https",
+            "file",
+        ):
+            raise SpecError(
+                uri,
+                "",
+                "no schema of this spec has this $id, and it is not a file or URL "
+                "to read; check the $id or the $ref",
+            )
+        return load_document(uri)
+
+    def resources(self, uri: str) -> Resources:
+        """The `$id`s and anchors of the document at `uri` (OpenAPI 3.1)."""
+        found = self._resources.get(uri)
+        if found is None:
+            found = self._resources[uri] = index(uri, self.document(uri).data)
+            for name, pointer in found.ids.items():
+                self._ids.setdefault(name, Location(uri, pointer))
+        return found
+
+    def resource_of(self, loc: Location) -> Location:
+        """The root of the schema resource that holds `loc` (its nearest `$id`)."""
+        return Location(loc.uri, self.resources(loc.uri).resource_of(loc.pointer))
+
+    def dynamic_anchors(self, resource: Location) -> dict[str, Location]:
+        """`$dynamicAnchor` name → where it stands, in the resource at `resource`."""
+        found = self.resources(resource.uri).dynamic_anchors(resource.pointer)
+        return {name: Location(resource.uri, p) for name, p in found.items()}
+
+    def dynamic_target(
+        self, ref: Any, where: Location, scope: Mapping[str, Location]
+    ) -> Location:
+        """Where a `$dynamicRef` points, given the outermost `$dynamicAnchor` of each
+        name in the dynamic scope: like `$ref`, unless its target is a dynamic anchor
+        of the name it asks for, when the outermost one of that name wins."""
+        initial = self.ref_target(ref, where)
+        name = unquote(ref.partition("#")[2])
+        node = self.node(initial)
+        if (
+            name in scope
+            and isinstance(node, dict)
+            and node.get("$dynamicAnchor") == name
+        ):
+            return scope[name]
+        return initial
 
     def node(self, loc: Location) -> Any:
         """The node at `loc`; SpecError if the pointer does not exist."""
@@ -234,16 +334,27 @@ class Spec:
             raise self.error(where, f"$ref must be a string, found {ref!r}")
         base, _, fragment = ref.partition("#")
         fragment = unquote(fragment)  # a URI fragment is percent-encoded (RFC 6901 §6)
-        base = self._under_self(base, where)
-        uri = join_uri(where.uri, base) if base else where.uri
-        if _is_url(where.uri) and not _is_url(uri):
+        local = self._under_self(base, where)  # 3.2 $self: this document's URI
+        if local != base:
+            base, ref_to = local, local + ref[len(base) :]
+        else:
+            ref_to = ref
+        if self.is_31:
+            uri = resolve(self.resources(where.uri).base_of(where.pointer), ref_to)
+        else:
+            uri = join_uri(where.uri, base) if base else where.uri
+        if _is_url(where.uri) and not _is_url(uri) and not has_scheme(uri):
             raise self.error(
                 where,
                 f"$ref {ref!r} in a remote document points at a local file; "
                 "refused (a fetched spec may only refer to URLs)",
             )
-        target = Location(uri, fragment)
-        if fragment and not fragment.startswith("/"):
+        target: Location
+        if self.is_31:
+            target = self._target_31(ref, uri, fragment, where)
+        else:
+            target = Location(uri, fragment)
+        if not self.is_31 and fragment and not fragment.startswith("/"):
             raise self.error(
                 where,
                 f"$ref {ref!r}: the part after '#' must be a JSON pointer starting "
@@ -252,11 +363,12 @@ class Spec:
         try:
             self.node(target)
         except KeyError as exc:
+            named = uri if base or uri != where.uri else "this document"
             raise self.error(
                 where,
-                f"dangling $ref {self._written(ref)!r}: "
-                f"{uri if base else 'this document'} has no {exc.args[0]!r} at "
-                f"#{self._written(fragment)}",
+                f"dangling $ref {self._written(ref)!r}: {named} has no "
+                f"{exc.args[0]!r} at #{self._written(fragment)}"
+                f"{self._id_hint(where, uri)}",
             ) from None
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
@@ -279,6 +391,52 @@ class Spec:
         if folder and base.startswith(folder) and "://" in folder:
             return base[len(folder) :]
         return base
+
+    def _id_hint(self, where: Location, uri: str) -> str:
+        """3.1: when an `$id` changed the base URI, say which one."""
+        if not self.is_31:
+            return ""
+        resources = self.resources(where.uri)
+        resource = resources.resource_of(where.pointer)
+        if not resource:
+            return ""
+        return (
+            f" (the $id at #{resource} makes {resources.bases[resource]} the base "
+            "of references inside it)"
+        )
+
+    def _target_31(
+        self, ref: str, uri: str, fragment: str, where: Location
+    ) -> Location:
+        """3.1: the resource named `uri` (an `$id`, else a document), then the
+        pointer or the `$anchor` of the fragment inside it."""
+        local = self.resources(where.uri).ids.get(uri)
+        try:
+            resource = (
+                Location(where.uri, local) if local is not None else self._ids.get(uri)
+            )
+            if resource is None:
+                resource = self._ids.get(uri, Location(self.document(uri).uri, ""))
+        except SpecError as exc:
+            raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
+        if not fragment or fragment.startswith("/"):
+            return Location(resource.uri, resource.pointer + fragment)
+        resources = self.resources(resource.uri)
+        pointer = resources.anchor(resource.pointer, fragment)
+        clash = resources.clashes.get((resource.pointer, fragment))
+        if clash:
+            raise self.error(
+                where,
+                f"$ref {ref!r}: {uri} declares the anchor {fragment!r} "
+                f"{len(clash)} times (at {', '.join('#' + p for p in sorted(clash))}); "
+                "an anchor names one schema of its resource: rename all but one",
+            )
+        if pointer is None:
+            raise self.error(
+                where,
+                f"$ref {ref!r}: {uri} has no $anchor or $dynamicAnchor {fragment!r}",
+            )
+        return Location(resource.uri, pointer)
 
     def deref(self, loc: Location) -> tuple[Location, Any]:
         """Follow a chain of `$ref`s from `loc` to a node that is not a reference."""
@@ -470,6 +628,18 @@ class Spec:
             + (" (write it as itemSchema)" if self.is_32 else ""),
         )
         return schema
+
+
+def _metaschema(uri: str) -> Any:
+    """A JSON Schema metaschema shipped with jsonschema (no network), or None."""
+    if not uri.startswith(("http://json-schema.org/", "https://json-schema.org/")):
+        return None
+    from jsonschema_specifications import REGISTRY
+
+    try:
+        return copy.deepcopy(REGISTRY.contents(uri.rstrip("#")))
+    except LookupError:
+        return None
 
 
 def _is_url(uri: str) -> bool:

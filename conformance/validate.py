@@ -20,8 +20,9 @@ from jsonschema.exceptions import ValidationError
 from .compiler import DRAFT202012, CompiledSchema, SourceMap
 from .explain import Explainer, Failure, from_jsonschema, from_rs, pointer_order
 from .formats import Format
+from .keywords import ECMA_PATTERN, OVERRIDES, OVERRIDES_202012, EcmaPattern, for_rs
 from .model import ValidationResult, Violation
-from .patterns import compiled as compiled_pattern
+from .patterns import search
 from .spec import Spec
 
 try:  # the fast engine is optional; the pure-Python path is complete without it
@@ -75,6 +76,7 @@ class ResponseValidator:
         self._rs: Any = None
         self._rs_copies: dict[int, Any] = {}
         self._rs_formats: dict[str, Callable[[str], bool]] = {}
+        self._rs_custom = False  # the schema needs the x-ecma-pattern keyword
         self._root_arms: list[tuple[str, Any, str]] | None = None
         self._fit_validators: dict[int, Any] = {}  # subschema id → its validator
         self._conforming: dict[str, ValidationResult] = {}  # branch → shared result
@@ -109,12 +111,20 @@ class ResponseValidator:
             name: _cached(self.formats[name].check) if name in self.formats else _always
             for name in names
         }
+        readable, self._rs_custom = for_rs(rs_schema)
+        if not readable:  # a member-name pattern it would read otherwise
+            return None
         try:
-            return jsonschema_rs.validator_for(
-                rs_schema, formats=self._rs_formats, validate_formats=True
-            )
+            return self._rs_build(rs_schema)
         except Exception:  # noqa: BLE001 - any schema it cannot take: Python engine
             return None
+
+    def _rs_build(self, schema: dict[str, Any]) -> Any:
+        # Only when needed: jsonschema-rs releases without custom keywords still work.
+        custom: dict[str, Any] = {"keywords": _RS_KEYWORDS} if self._rs_custom else {}
+        return jsonschema_rs.validator_for(
+            schema, formats=self._rs_formats, validate_formats=True, **custom
+        )
 
     def _fit_validator(self, schema: Any) -> Any:
         """A validator for one subschema (its `$ref`s resolve against the root)."""
@@ -124,9 +134,7 @@ class ResponseValidator:
             key = self.compiled.definitions_key
             combined = {**copied, "$schema": root["$schema"], key: root.get(key, {})}
             try:
-                return jsonschema_rs.validator_for(
-                    combined, formats=self._rs_formats, validate_formats=True
-                )
+                return self._rs_build(combined)
             except Exception:  # noqa: BLE001 - fall back to the Python engine
                 pass
         return self._py.evolve(schema=schema)
@@ -243,22 +251,30 @@ class ResponseValidator:
         stack: list[tuple[Any, list[Any], str, int]],
     ) -> None:
         described = any(
-            "properties" in s or "additionalProperties" in s for s in applied
+            k in s
+            for s in applied
+            for k in ("properties", "additionalProperties", "patternProperties")
         )
         if not described:
             return  # a free-form object documents any member
         props: dict[str, list[Any]] = {}
         extra: list[Any] = []
+        patterns: list[tuple[str, Any]] = []
         for s in applied:
             for name, sub in (s.get("properties") or {}).items():
                 props.setdefault(name, []).append(sub)
+            patterns.extend((s.get("patternProperties") or {}).items())
             more = s.get("additionalProperties")
             if more is True or isinstance(more, dict):
                 extra.append(more if isinstance(more, dict) else {})
         for name, value in instance.items():
             path = f"{where}/{_escape(name)}"
-            if name in props:
-                stack.append((value, props[name], path, depth + 1))
+            named = [sub for p, sub in patterns if search(p, name)]
+            if name in props or named:
+                subs = [*props.get(name, ()), *named]
+                stack.append(
+                    (value, [s for s in subs if s is not True], path, depth + 1)
+                )
             elif extra:
                 stack.append((value, extra, path, depth + 1))
             else:
@@ -319,9 +335,7 @@ class ResponseValidator:
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
     """`pattern` read as ECMA-262, as jsonschema-rs reads it (see patterns.py)."""
-    if validator.is_type(instance, "string") and not compiled_pattern(pattern).search(
-        instance
-    ):
+    if validator.is_type(instance, "string") and not search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
@@ -341,12 +355,17 @@ def _multiple_of(validator: Any, factor: Any, instance: Any, schema: Any) -> Any
 
 
 _OVERRIDES = {"pattern": _pattern, "multipleOf": _multiple_of}
-# The pure-Python engine: jsonschema's validators with the two keywords whose Python
+# The pure-Python engine: jsonschema's validators with the keywords whose Python
 # reading differs from ECMA-262 / decimal arithmetic replaced (index: is 2020-12).
 _PYTHON_ENGINES = (
-    jsonschema.validators.extend(jsonschema.Draft7Validator, _OVERRIDES),
-    jsonschema.validators.extend(jsonschema.Draft202012Validator, _OVERRIDES),
+    jsonschema.validators.extend(
+        jsonschema.Draft7Validator, {**_OVERRIDES, **OVERRIDES}
+    ),
+    jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, {**_OVERRIDES, **OVERRIDES_202012}
+    ),
 )
+_RS_KEYWORDS = {ECMA_PATTERN: EcmaPattern}
 
 
 def _with_patterns(

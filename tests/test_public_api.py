@@ -59,6 +59,7 @@ def test_load_contract_signature() -> None:
         ("nullable", "KEYWORD_ONLY", "common"),
         ("formats", "KEYWORD_ONLY", None),
         ("engine", "KEYWORD_ONLY", "auto"),
+        ("mirrors", "KEYWORD_ONLY", None),
     ]
 
 

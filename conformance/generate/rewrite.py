@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..patterns import ecma_to_python
+from ..patterns import python_pattern
 
 if TYPE_CHECKING:
     from ..compiler import SourceMap
@@ -99,7 +99,7 @@ class _Rewriter:
                 extra = self._node(value, refs)
                 out[key] = False if extra is _STOP else extra
             elif key == "pattern" and isinstance(value, str):
-                out[key] = ecma_to_python(value)
+                out[key] = python_pattern(value)
             elif key == "format":
                 if value in self.aliases:
                     out[key] = self.aliases[value]
