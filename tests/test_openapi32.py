@@ -342,3 +342,12 @@ def test_a_32_stream_schema_is_the_array_of_its_items(write_spec) -> None:
     )
     (found,) = judge(exchange, contract, None, True).violations
     assert found.violation.pointer == "/items/1/level"
+
+
+def test_the_32_dialect_is_read_as_2020_12_without_a_warning(write_spec) -> None:
+    contract = write_spec(
+        "openapi: 3.2.0\ninfo: {title: t, version: '1'}\n"
+        "jsonSchemaDialect: https://spec.openapis.org/oas/3.2/dialect/2025-09-17\n"
+        "paths: {}\n"
+    )
+    assert not [w for w in contract.warnings if w.code == "unsupported-dialect"]
