@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from .checks import CheckViolation, run_checks
 from .contract import Contract
 from .errors import ConfigError, UsageError
 from .recording import Exchange
+from .redact import Redactor
 from .reporting import text
 from .spec import Operation, Spec
 
@@ -56,6 +57,7 @@ class Verdict:
     excerpt: str = ""
     expected_status: int | str | None = None  # the `status=` a response must have
     request: str = ""  # "GET https://…/job/…" when the response knows its request
+    redactor: Redactor = field(default_factory=Redactor)  # what the text must hide
 
     @property
     def status_as_expected(self) -> bool:
@@ -90,6 +92,7 @@ def exchange_of(response: Any, operation_id: str) -> Exchange:
         headers.multi_items() if hasattr(headers, "multi_items") else headers.items()
     )
     method, url = "", ""
+    sent: tuple[tuple[str, str], ...] = ()
     try:
         request = response.request  # httpx raises RuntimeError when there is none
     except RuntimeError:
@@ -97,6 +100,7 @@ def exchange_of(response: Any, operation_id: str) -> Exchange:
     if request is not None:
         method = str(getattr(request, "method", "") or "")
         url = str(getattr(request, "url", "") or "")
+        sent = _pairs(getattr(request, "headers", None))
     return Exchange(
         index=0,
         name=operation_id,
@@ -104,10 +108,19 @@ def exchange_of(response: Any, operation_id: str) -> Exchange:
         params={},
         method=method,
         url=url,
+        request_headers=sent,
         status=int(response.status_code),
         response_headers=tuple((str(k), str(v)) for k, v in pairs),
         body=bytes(body or b""),
     )
+
+
+def _pairs(headers: Any) -> tuple[tuple[str, str], ...]:
+    if headers is None:
+        return ()
+    multi = hasattr(headers, "multi_items")
+    items = headers.multi_items() if multi else headers.items()
+    return tuple((str(k), str(v)) for k, v in items)
 
 
 def status_matches(received: int, expected: int | str) -> bool:
@@ -145,23 +158,30 @@ def check_response(
     operation: str | None = None,
     status: int | str | None = None,
     checks: Iterable[str] | None = None,
+    redactor: Redactor | None = None,
 ) -> Verdict:
-    """The checks of checks.py (status, content type, body) on one response."""
+    """The checks of checks.py (status, content type, body) on one response.
+
+    The verdict's text hides the secrets of `redactor` and the credentials the
+    request itself sent (its `Authorization` header, cookies, secret headers).
+    """
     op = pick_operation(contract, operation)
     if status is not None:
         status_matches(0, status)  # a malformed `status=` is a usage error up front
     exchange = exchange_of(response, op.operation_id)
     names = list(checks) if checks is not None else None
     found, branch = run_checks(exchange, op, contract, names, drift=False)
+    known = (redactor or Redactor()).learned_from(exchange)
     return Verdict(
         op,
         tuple(v for v in found if not v.warning),
         exchange.status,
         exchange.content_type,
         branch,
-        excerpt(exchange.body),
+        excerpt(exchange.body, known),
         status,
-        f"{exchange.method} {exchange.url}".strip(),
+        known.text(f"{exchange.method} {exchange.url}".strip()),
+        known,
     )
 
 
@@ -171,6 +191,7 @@ def check_body(
     operation: str | None,
     status: int | str | None,
     media_type: str = "application/json",
+    redactor: Redactor | None = None,
 ) -> Verdict:
     """A decoded body against the schema of one documented status and media type."""
     op = pick_operation(contract, operation)
@@ -200,8 +221,16 @@ def check_body(
         shown = json.dumps(body, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):
         shown = repr(body)
+    known = redactor or Redactor()
     return Verdict(
-        op, found, status, None, validator.root_branch(body), _cap(shown), None
+        op,
+        found,
+        status,
+        None,
+        validator.root_branch(body),
+        known.excerpt(shown, MAX_EXCERPT),
+        None,
+        redactor=known,
     )
 
 
@@ -219,16 +248,27 @@ def assert_conforms(
     given, is the status it must have) or a decoded body (`status=` is required).
     """
     __tracebackhide__ = True
+    redactor = getattr(contract, "redactor", None)  # AssertingContract: the config's
     if is_response(obj):
-        verdict = check_response(contract, obj, operation, status)
+        verdict = check_response(contract, obj, operation, status, redactor=redactor)
     else:
-        verdict = check_body(contract, obj, operation, status, media_type)
+        verdict = check_body(
+            contract, obj, operation, status, media_type, redactor=redactor
+        )
     if not verdict.conforms:
-        raise ContractFailure(failure_text(contract, verdict), verdict.violations)
+        # The violations travel with the error: they hide the secrets as its text does.
+        hidden = verdict.redactor.data(verdict.violations)
+        raise ContractFailure(failure_text(contract, verdict), hidden)
 
 
 class AssertingContract(Contract):
-    """A `Contract` that tests can assert with (the pytest `contract` fixture)."""
+    """A `Contract` that tests can assert with (the pytest `contract` fixture).
+
+    `redactor` holds the project's secrets (the `token_env` token, secret values):
+    failure text never shows them.
+    """
+
+    redactor: Redactor = Redactor()
 
     def assert_conforms(
         self,
@@ -271,22 +311,21 @@ def load_for_tests(
                 "[tool.conformance] of pyproject.toml"
             ) from None
     nullable = cfg.value("nullable") or "common"
-    return AssertingContract(Spec.load(str(source)), nullable=nullable)
+    contract = AssertingContract(Spec.load(str(source)), nullable=nullable)
+    contract.redactor = cfg.redactor()
+    return contract
 
 
 # -- text ------------------------------------------------------------------------------
 
 
-def excerpt(body: bytes) -> str:
-    """At most `MAX_EXCERPT` characters of a body, on one line."""
-    return _cap(body.decode("utf-8", errors="replace")) if body else ""
-
-
-def _cap(shown: str) -> str:
-    flat = " ".join(shown.split())
-    if len(flat) <= MAX_EXCERPT:
-        return flat
-    return f"{flat[:MAX_EXCERPT]}… ({len(flat)} characters)"
+def excerpt(body: bytes, redactor: Redactor | None = None) -> str:
+    """At most `MAX_EXCERPT` characters of a body, on one line, secrets hidden first
+    (so a cut in the middle of a secret shows none of it)."""
+    if not body:
+        return ""
+    text = body.decode("utf-8", errors="replace")
+    return (redactor or Redactor()).excerpt(text, MAX_EXCERPT)
 
 
 def failure_text(contract: Contract, verdict: Verdict) -> str:
@@ -322,4 +361,4 @@ def failure_text(contract: Contract, verdict: Verdict) -> str:
         lines.append(f"  … {count - MAX_VIOLATIONS} more violation(s) not shown")
     if verdict.excerpt:
         lines.append(f"  body: {verdict.excerpt}")
-    return "\n".join(lines)
+    return verdict.redactor.text("\n".join(lines))

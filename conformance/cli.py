@@ -1,23 +1,39 @@
 """Command line: argv → settings → work → exit code. Never a traceback.
 
 Exit codes: 0 everything conforms, 1 something does not, 2 usage, config, spec or
-input error, 3 no answer from the target (errors only).
+input error, 3 no answer from the target (errors only). `DESCRIPTION` and `EPILOG`
+are what `conformance --help` tells a user.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .errors import ConformanceError, PayloadError, UsageError
+from .redact import RedactingStream
 
 MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
+DESCRIPTION = """\
+Prove that an HTTP API keeps its OpenAPI response contract: check payloads by hand
+(validate), probe a live API or replay recorded exchanges (run, replay), and inspect
+the spec itself (lint, compile, selfcheck). `conformance COMMAND --help` for more."""
+EPILOG = """\
+exit codes:
+  0  everything conforms (lint: no findings)
+  1  something does not conform (lint: findings)
+  2  usage, config, spec or input error (the message names the flag, file or key)
+  3  no answer from the target: errors only, no contract failure
+
+The API token is read from the environment variable that --token-env or token_env
+names, never from the command line; no output ever shows it."""
 
 # Commands living in their own modules: name → module exposing
 # `add_arguments(parser)` and `command(args, out, err) -> int`.
@@ -54,18 +70,55 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The installed version of this tool."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("conformance")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="conformance", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="conformance",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"conformance {version()}",
+        help="print the version and exit",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
 
     p = sub.add_parser("validate", help="validate payload files against a response")
     _common(p)
-    p.add_argument("--operation", required=True, metavar="ID")
+    p.add_argument(
+        "--operation", required=True, metavar="ID", help="operationId of the response"
+    )
     p.add_argument("--status", help="status code; default: the single 2xx response")
-    p.add_argument("--media-type", default="application/json")
+    p.add_argument(
+        "--media-type",
+        default="application/json",
+        metavar="TYPE",
+        help="media type of the response body (default: application/json)",
+    )
     p.add_argument("--drift", action="store_true", help="list undocumented members")
     p.add_argument("--strict", action="store_true", help="drift counts as a violation")
-    p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        dest="output",
+        help="text for people (default), json for machines",
+    )
     p.add_argument(
         "payloads", nargs="+", metavar="PAYLOAD", help="JSON file, or - for stdin"
     )
@@ -73,13 +126,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compile", help="write one JSON Schema per JSON response body")
     _common(p)
-    p.add_argument("--operation", action="append", default=[], metavar="ID")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument(
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this operationId (repeatable; default: every operation)",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="where DIR/<operationId>/<status>.json go",
+    )
     p.set_defaults(func=cmd_compile)
 
-    p = sub.add_parser("lint", help="list spec defects that change verdicts")
+    p = sub.add_parser(
+        "lint", help="list spec defects that change verdicts (exit 1 if any)"
+    )
     _common(p)
-    p.add_argument("--format", choices=("text", "json"), default="text", dest="output")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        dest="output",
+        help="text for people (default), json for machines",
+    )
     p.set_defaults(func=cmd_lint)
 
     for name, module in EXTERNAL_COMMANDS.items():
@@ -96,8 +168,17 @@ def main(
     err: IO[str] | None = None,
 ) -> int:
     """Entry point: parse, run, map failures to exit codes."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    # Every line printed passes the redactor; commands teach it the secrets.
+    streams = (RedactingStream(out or sys.stdout), RedactingStream(err or sys.stderr))
+    try:
+        return _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
+    finally:
+        for stream in streams:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+
+def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         func: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.func
@@ -135,6 +216,7 @@ def main(
 def load(args: argparse.Namespace, err: IO[str]) -> Any:
     """The contract named by --spec (or the project default), with format switches."""
     from .compiler import INT_BOUNDS
+    from .config import default_spec
     from .contract import load_contract
     from .formats import BUILTIN_FORMATS
 
@@ -146,7 +228,8 @@ def load(args: argparse.Namespace, err: IO[str]) -> Any:
                 f"({', '.join(sorted(known))})"
             )
     switches = {("*" if n == "all" else n): False for n in args.no_format}
-    return load_contract(args.spec, nullable=args.nullable, formats=switches)
+    spec = args.spec if args.spec is not None else default_spec()
+    return load_contract(spec, nullable=args.nullable, formats=switches)
 
 
 def print_warnings(contract: Any, err: IO[str]) -> None:
@@ -195,6 +278,9 @@ def read_text(name: str, stdin: IO[str] | None = None) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Each payload's verdict in order; one that cannot be read is reported in its
+    place and the others are still checked. Exit 2 if any could not be read, else
+    1 if any does not conform, else 0."""
     from .reporting import text
 
     contract = load(args, err)
@@ -208,8 +294,6 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
     print_warnings(contract, err)
     label = f"{op.operation_id} {response.status} {args.media_type}"
-    results = []
-    all_ok = True
     if args.payloads.count("-") > 1:
         raise UsageError("validate: '-' (stdin) can be given once")
     if not response.has_body:
@@ -217,35 +301,56 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             f"note: {label}: the response documents no body; any body conforms",
             file=err,
         )
+    status: int | str = (
+        int(response.status) if response.status.isdigit() else (response.status)
+    )
+    results: list[dict[str, Any]] = []
+    verdicts: list[bool | None] = []  # None: the payload could not be read
     media = contract.media_type(response, args.media_type)
     stream = media if media is not None and media.sequential else None
     for name in args.payloads:
-        if stream is not None:  # a recorded stream: every item, each checked
-            res = _stream_result(contract, stream, read_text(name), label)
-        else:
-            res = validator.validate(read_payload(name))
-        all_ok &= res.conforms
         source = "<stdin>" if name == "-" else name
+        entry: dict[str, Any] = {
+            "source": source,
+            "operation": op.operation_id,
+            "status": status,
+            "media_type": args.media_type,
+        }
+        try:
+            # a recorded stream (SSE, JSON Lines): its text, every item checked
+            body = read_text(name) if stream is not None else read_payload(name)
+        except PayloadError as exc:
+            # Said in its place (stderr, between the verdicts before and after it;
+            # in the JSON list too), and the other payloads are still checked.
+            verdicts.append(None)
+            out.flush()
+            print(f"error: {exc}", file=err)
+            err.flush()
+            if args.output == "json":
+                results.append({**entry, "conforms": None, "error": str(exc)})
+            continue
+        if stream is not None:
+            res = _stream_result(contract, stream, body, label)
+        else:
+            res = validator.validate(body)
+        verdicts.append(res.conforms)
         if args.output == "json":
-            results.append(
-                {
-                    "source": source,
-                    "operation": op.operation_id,
-                    "status": int(response.status)
-                    if response.status.isdigit()
-                    else response.status,
-                    "conforms": res.conforms,
-                    "branch": res.branch or None,
-                    "violations": [v.as_dict() for v in res.violations],
-                    "drift": list(res.drift),
-                }
+            entry.update(
+                conforms=res.conforms,
+                branch=res.branch or None,
+                violations=[v.as_dict() for v in res.violations],
+                # null, not []: drift was not looked for (--drift or --strict)
+                drift=list(res.drift) if validator.drift else None,
             )
+            results.append(entry)
         else:
             print(text.result(source, label, res), file=out)
     if args.output == "json":
         json.dump({"results": results}, out, indent=2, ensure_ascii=False)
         out.write("\n")
-    return 0 if all_ok else 1
+    if None in verdicts:
+        return 2
+    return 0 if all(verdicts) else 1
 
 
 def _stream_result(contract: Any, media: Any, text: str, label: str) -> Any:

@@ -21,6 +21,7 @@ from typing import Any
 
 from .discriminator import (
     Dispatch,
+    Family,
     Guard,
     compile_discriminator,
     is_inheritance_base,
@@ -166,7 +167,7 @@ class Compiler:
         self._ref_sink: set[str] = (
             set()
         )  # the definitions the schema being compiled uses
-        self._children: dict[Location, list[Location]] | None = None
+        self._family: Family | None = None  # discriminator.py's inheritance index
 
     # -- public -------------------------------------------------------------------
 
@@ -373,10 +374,10 @@ class Compiler:
         if allof and isinstance(node, dict) and "$ref" in node:
             # allOf-inheritance: a child includes its parent without the parent's
             # discriminator dispatch (which would point back at the child).
-            target = self.spec.ref_target(node["$ref"], pointer_loc(loc, "$ref"))
-            parent = self.spec.node(target)
+            # Through a chain of $refs too (a root alias of a base in its own file).
+            target, parent = self.spec.deref(loc)
             if is_inheritance_base(parent):
-                return self._ref(node["$ref"], pointer_loc(loc, "$ref"), base=True)
+                return self._ref_to(target, pointer_loc(loc, "$ref"), base=True)
         return self._schema(loc, write_only=write_only, base=base)
 
     def _copy_keywords(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .redact import Redactor
 
 DEFAULT_SPEC = "spec/qovery-getjob.yaml"
 
@@ -173,6 +174,24 @@ class RunConfig:
         if "://" in raw or os.path.isabs(raw):
             return str(raw)
         return str(self.root / raw)
+
+    def redactor(self, token: str | None = None) -> Redactor:
+        """What no output may show: every token whose variable is set (top level and
+        every target), every secret value and header; `token` too, if given."""
+        secrets = [token] if token else []
+        headers: list[str] = []
+        for scope in [None, *self.targets]:
+            try:
+                name = self.value("token_env", scope)
+                values = self.value("secret_values", scope) or []
+                names = self.value("secret_headers", scope) or []
+            except ConfigError:  # a ${VAR} not set: it cannot leak either
+                continue
+            if name and os.environ.get(name):
+                secrets.append(os.environ[name])
+            secrets += values
+            headers += names
+        return Redactor(secrets, headers)
 
     @property
     def targets(self) -> list[str]:

@@ -6,12 +6,12 @@ compiles one response body schema (once, cached) and wraps it for validation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .compiler import INT_BOUNDS, CompiledSchema, Compiler
-from .config import default_spec
 from .errors import SpecError, UsageError
 from .formats import Format, builtin_formats
 from .model import Finding
@@ -90,7 +90,11 @@ class Contract:
         strategy: Callable[[], SearchStrategy[str]] | None = None,
         description: str = "",
     ) -> None:
-        """Assert a user format: `check(text) -> bool`; `strategy` makes valid ones."""
+        """Assert a user format: `check(text) -> bool`; `strategy` makes valid ones.
+
+        Wrong arguments are a `TypeError` here, not a traceback later in validation.
+        """
+        _check_format_arguments(name, check, strategy, description)
         self.format_registry[name] = Format(name, check, strategy, description)
         for compiler in self._compilers.values():
             compiler.known_formats.add(name.lower())
@@ -311,7 +315,13 @@ class Contract:
             _add_errors(errors, self.spec.index_errors)
             ids = list(operation_ids or indexed)
         for op_id in ids:
-            op = self.operation(op_id) if errors is None else self._lenient(op_id)
+            try:
+                op = self.operation(op_id) if errors is None else self._lenient(op_id)
+            except SpecError as exc:  # a chosen operation that does not index
+                if errors is None:
+                    raise
+                _add_errors(errors, [exc])
+                continue
             for status, response in op.responses.items():
                 for name, media in response.content.items():
                     if media.schema is None or not is_json_media_type(name):
@@ -377,8 +387,53 @@ def check_compiled(compiled: CompiledSchema, compiler: Compiler, spec: Spec) -> 
     )
 
 
+def _check_format_arguments(
+    name: object, check: object, strategy: object, description: object
+) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(
+            f"register_format: name must be a non-empty string, not {name!r}"
+        )
+    if not callable(check):
+        raise TypeError(
+            f"register_format({name!r}, check): check must be a function "
+            f"taking the text and returning True or False, not {_kind(check)}"
+        )
+    if strategy is not None and not callable(strategy):
+        raise TypeError(
+            f"register_format({name!r}, strategy=...): strategy must be a function "
+            f"returning a hypothesis strategy of valid texts, not {_kind(strategy)}"
+        )
+    if not isinstance(description, str):
+        raise TypeError(
+            f"register_format({name!r}, description=...): must be a string, "
+            f"not {_kind(description)}"
+        )
+
+
+def _kind(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _location(path_or_url: object) -> str:
+    """The spec location `load_contract` was given, or a clear error."""
+    if isinstance(path_or_url, os.PathLike):
+        path_or_url = os.fspath(path_or_url)
+    if isinstance(path_or_url, bytes) or not isinstance(path_or_url, str):
+        raise TypeError(
+            "load_contract: expected the path or http(s) URL of an OpenAPI document "
+            f"(a str or pathlib.Path), not {_kind(path_or_url)}"
+        )
+    if not path_or_url.strip():
+        raise UsageError(
+            "load_contract: the spec location is empty; pass the path or http(s) "
+            "URL of an OpenAPI document"
+        )
+    return path_or_url
+
+
 def load_contract(
-    path_or_url: str | None = None,
+    path_or_url: str | os.PathLike[str],
     *,
     nullable: str = "common",
     formats: Mapping[str, bool] | None = None,
@@ -393,10 +448,7 @@ def load_contract(
     `$ref`s name under a URI prefix from a local folder instead of the network.
     """
     return Contract(
-        Spec.load(
-            str(path_or_url) if path_or_url is not None else default_spec(),
-            mirrors=mirrors,
-        ),
+        Spec.load(_location(path_or_url), mirrors=mirrors),
         nullable=nullable,
         formats=formats,
         engine=engine,

@@ -20,8 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import SpecError
 from .source import pointer_parts
-from .spec import Location, pointer_loc
+from .spec import Location, Spec, pointer_loc
+from .walk import (
+    component_aliases,
+    component_schemas,
+    mapping_target,
+    schema_name,
+)
+from .walk import schemas as walk_schemas
 
 if TYPE_CHECKING:
     from .compiler import Compiler
@@ -47,6 +55,9 @@ class Guard:
     prop: str
     keys: tuple[str, ...]
     location: Location  # the discriminator object in the spec
+    # The schema's own enum/const of the property: the keys are among its values,
+    # so a value it rejects the guard rejects too, and says more (explain.py).
+    own: tuple[Location, ...] = ()
 
 
 def compile_discriminator(
@@ -98,7 +109,8 @@ def compile_discriminator(
     if default is not None:
         dispatch.append(default)  # absent or unmapped: the default schema, no guard
     else:
-        info = Guard(prop, keys, d_loc)
+        own = _pinned(compiler, node, loc, prop, inline_parts=True)[2]
+        info = Guard(prop, keys, d_loc, tuple(own))
         compiler.map.guards[id(guard)] = info
         compiler.map.guards[id(guard["properties"][prop])] = info
         dispatch.append(guard)
@@ -138,9 +150,7 @@ def _default_arm(
         raise compiler.spec.error(
             m_loc, f"defaultMapping must be a string, found {value!r}"
         )
-    if "#" not in value and "/" not in value and not _is_file_name(value):
-        value = f"#/components/schemas/{value}"
-    target = compiler.spec.ref_target(value, m_loc)
+    target = mapping_target(compiler.spec, value, m_loc)  # as mapping values
     arm = {"if": mapped, "else": compiler._ref_to(target, m_loc)}
     compiler._note(arm, m_loc)
     name = pointer_parts(target.pointer)[-1] if target.pointer else target.uri
@@ -181,9 +191,7 @@ def _mapping(
             raise compiler.spec.error(
                 m_loc, f"mapping value must be a string, found {value!r}"
             )
-        if "#" not in value and "/" not in value and not _is_file_name(value):
-            value = f"#/components/schemas/{value}"  # a bare schema name
-        targets[str(key)] = (compiler.spec.ref_target(value, m_loc), m_loc)
+        targets[str(key)] = (mapping_target(compiler.spec, value, m_loc), m_loc)
     # An inline allOf member discriminates the schema that holds the allOf.
     owner = allof_owner(loc) or loc
     candidates: list[tuple[Location, Location]] = []
@@ -210,14 +218,14 @@ def _mapping(
     mapped = {target for target, _ in targets.values()}
     for target, where in candidates:
         if target not in mapped:
-            targets.setdefault(_name(target), (target, where))
+            targets.setdefault(_name(compiler, target), (target, where))
     arms: dict[str, _Arm] = {}
     for key, (target, where) in targets.items():
         if union_kw is None and target == owner:
             # the base itself: its own keywords already apply
-            arms[key] = _Arm(_name(owner), None, where, key in explicit)
+            arms[key] = _Arm(_name(compiler, owner), None, where, key in explicit)
         else:
-            arms[key] = _Arm(_name(target), target, where, key in explicit)
+            arms[key] = _Arm(_name(compiler, target), target, where, key in explicit)
     return arms
 
 
@@ -241,7 +249,7 @@ def _within_own_enum(
     """Keep the arms the schema's own enum of the property admits. Values of the
     enum no arm names are judged by the schema's own keywords (allOf style); when
     no key survives, the spec contradicts itself and its own keywords decide."""
-    own, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
+    own, _, _ = _pinned(compiler, node, loc, prop, inline_parts=True)
     if own is None:
         return arms
     allowed = [v for v in own if isinstance(v, str)]
@@ -266,7 +274,7 @@ def _within_own_enum(
             f"of {prop!r} ({listed}); no payload can take those branches",
         )
     if union_kw is None:
-        base = _Arm(_name(allof_owner(loc) or loc), None, d_loc)
+        base = _Arm(_name(compiler, allof_owner(loc) or loc), None, d_loc)
         for value in allowed:
             live.setdefault(value, base)
     return live
@@ -285,7 +293,7 @@ def _check_targets(
             target, node = compiler.spec.deref(arm.target)
         except Exception:  # noqa: BLE001 - a broken target surfaces when compiled
             continue
-        own, where = _pinned(compiler, node, target, prop, inline_parts=True)
+        own, where, _ = _pinned(compiler, node, target, prop, inline_parts=True)
         if own is not None and key not in own:
             dead.add(key)
             compiler.spec.warn(
@@ -305,9 +313,10 @@ def _pinned(
     prop: str,
     *,
     inline_parts: bool = False,
-) -> tuple[list[Any] | None, Location]:
-    """The values `node` itself pins `prop` to (enum/const), if it does, and where;
-    with `inline_parts`, inline allOf members count too (a child's own additions)."""
+) -> tuple[list[Any] | None, Location, list[Location]]:
+    """The values `node` itself pins `prop` to (enum/const), if it does, where, and
+    the enum/const keywords that pin them; with `inline_parts`, inline allOf members
+    count too (a child's own additions)."""
     places = [(node, loc)]
     parts = node.get("allOf") if isinstance(node, dict) and inline_parts else None
     for i, part in enumerate(parts if isinstance(parts, list) else []):
@@ -315,12 +324,13 @@ def _pinned(
             places.append((part, pointer_loc(loc, "allOf", i)))
     pinned: list[Any] | None = None
     found = loc
+    rules: list[Location] = []
     for where_node, where in places:
         props = where_node.get("properties") if isinstance(where_node, dict) else None
         if not isinstance(props, dict) or prop not in props:
             continue
         try:
-            _, sub = compiler.spec.deref(pointer_loc(where, "properties", prop))
+            at, sub = compiler.spec.deref(pointer_loc(where, "properties", prop))
         except Exception:  # noqa: BLE001 - a broken ref surfaces when compiled
             continue
         if not isinstance(sub, dict):
@@ -334,10 +344,11 @@ def _pinned(
         )
         if values is not None:
             found = pointer_loc(where, "properties", prop)
+            rules.append(pointer_loc(at, "const" if "const" in sub else "enum"))
             pinned = (
                 list(values) if pinned is None else [v for v in pinned if v in values]
             )
-    return pinned, found
+    return pinned, found, rules
 
 
 def allof_owner(loc: Location) -> Location | None:
@@ -348,44 +359,73 @@ def allof_owner(loc: Location) -> Location | None:
     return None
 
 
-def _name(target: Location) -> str:
+def _name(compiler: Compiler, target: Location) -> str:
+    """The implicit mapping name of `target` (see `walk.schema_name`)."""
+    family = _family(compiler)
+    name = schema_name(target, family.aliases)
+    if name is not None:
+        return name
     parts = pointer_parts(target.pointer)
     return parts[-1] if parts else target.uri.rsplit("/", 1)[-1]
 
 
+@dataclass
+class Family:
+    """Who includes whom through `allOf`, over every schema the document reaches."""
+
+    children: dict[Location, list[Location]]  # base → its direct includers
+    aliases: dict[Location, str]  # schema → the root component naming it
+
+
+def _family(compiler: Compiler) -> Family:
+    if compiler._family is None:
+        compiler._family = _discover(compiler.spec)
+    return compiler._family
+
+
+def _discover(spec: Spec) -> Family:
+    """Index the named schemas that include another through `allOf`, in every file
+    reached by `$ref` (the walk lint uses). Root components come first, in their
+    order, then the schemas of other files in the order the walk meets them."""
+    aliases = component_aliases(spec)
+    order = {name: i for i, name in enumerate(component_schemas(spec))}
+    root = Location(spec.root.uri, "/components/schemas")
+    found: list[tuple[tuple[int, int], Location, Location]] = []
+    for seen, (loc, node) in enumerate(walk_schemas(spec)):
+        parts = node.get("allOf")
+        if not isinstance(parts, list) or schema_name(loc, aliases) is None:
+            continue
+        name = pointer_parts(loc.pointer)[-1] if loc.pointer else ""
+        rank = (
+            (0, order[name])
+            if name in order and loc == pointer_loc(root, name)
+            else (1, seen)
+        )
+        for i, item in enumerate(parts):
+            if isinstance(item, dict) and "$ref" in item:
+                try:
+                    target, _ = spec.deref(pointer_loc(loc, "allOf", i))
+                except (KeyError, SpecError):  # dangling refs surface elsewhere
+                    continue
+                found.append((rank, target, loc))
+    children: dict[Location, list[Location]] = {}
+    for _, target, child in sorted(found, key=lambda f: f[0]):
+        children.setdefault(target, []).append(child)
+    return Family(children, aliases)
+
+
 def _children_of(compiler: Compiler, parent: Location) -> list[Location]:
-    """Component schemas that include `parent` through `allOf` (inheritance)."""
-    if compiler._children is None:
-        compiler._children = {}
-        root = Location(compiler.spec.root.uri, "/components/schemas")
-        components = compiler.spec.root.data.get("components")
-        schemas = components.get("schemas") if isinstance(components, dict) else {}
-        schemas = schemas if isinstance(schemas, dict) else {}
-        for name, schema in schemas.items():
-            if not isinstance(schema, dict):
-                continue
-            child = pointer_loc(root, name)
-            for i, item in enumerate(schema.get("allOf") or []):
-                if isinstance(item, dict) and "$ref" in item:
-                    try:
-                        target = compiler.spec.ref_target(
-                            item["$ref"], pointer_loc(child, "allOf", i, "$ref")
-                        )
-                    except Exception:  # noqa: BLE001 - dangling refs surface elsewhere
-                        continue
-                    compiler._children.setdefault(target, []).append(child)
+    """Named schemas, in any file the document reaches, that include `parent`
+    through `allOf` (inheritance), grandchildren included."""
+    children = _family(compiler).children
     found: list[Location] = []
-    todo = list(compiler._children.get(parent, []))
+    todo = list(children.get(parent, []))
     while todo:  # grandchildren inherit the discriminator too
         child = todo.pop(0)
         if child != parent and child not in found:
             found.append(child)
-            todo.extend(compiler._children.get(child, []))
+            todo.extend(children.get(child, []))
     return found
-
-
-def _is_file_name(value: str) -> bool:
-    return value.lower().endswith((".yaml", ".yml", ".json"))
 
 
 def is_inheritance_base(node: Any) -> bool:

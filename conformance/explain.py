@@ -163,9 +163,34 @@ class Explainer:
         # branch (allOf inheritance: the base's own keywords, and the base again
         # inside the child), is one violation: keep the one that names the branch.
         branched = {_rule_key(v) for v in found if v.branch}
+        said = self._said_by_guards(found)
         return sorted(
-            (v for v in found if v.branch or _rule_key(v) not in branched), key=_order
+            (
+                v
+                for v in found
+                if (v.branch or _rule_key(v) not in branched)
+                and (v.pointer, v.spec_source, v.spec_pointer) not in said
+            ),
+            key=_order,
         )
+
+    def _said_by_guards(self, found: Iterable[Violation]) -> set[tuple[str, str, str]]:
+        """The schema's own enum/const of a discriminator property, where the guard
+        rejects the same value: the guard's keys are among that enum's values, so
+        the guard's one violation (naming the keys) says it all. An enum elsewhere,
+        or at another place in the payload, stays."""
+        if not self.map.guards:
+            return set()
+        own = {
+            (g.location.uri, g.location.pointer): g.own
+            for g in self.map.guards.values()
+        }
+        return {
+            (v.pointer, rule.uri, rule.pointer)
+            for v in found
+            if v.keyword == "discriminator"
+            for rule in own.get((v.spec_source, v.spec_pointer), ())
+        }
 
     # -- choosing the branch the payload meant --
 

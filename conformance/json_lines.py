@@ -23,6 +23,7 @@ from .source import pointer_join, pointer_parts
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _DECODER = json.JSONDecoder()
+_NEWLINE = re.compile(r"\r\n?|\n")
 
 
 class JsonLines(Mapping[str, int]):
@@ -38,6 +39,7 @@ class JsonLines(Mapping[str, int]):
         if start is not None and start.end() < len(text):
             self._where[""] = (start.end(), start.end())
         self._scanned: set[str] = set()
+        self._members: dict[str, dict[str, None]] = {}  # container → its members
 
     # -- Mapping --------------------------------------------------------------
 
@@ -57,12 +59,7 @@ class JsonLines(Mapping[str, int]):
             pointer = todo.pop()
             yield pointer
             self._scan(pointer)
-            prefix = pointer + "/"
-            todo.extend(
-                p
-                for p in self._where
-                if p.startswith(prefix) and "/" not in p[len(prefix) :]
-            )
+            todo.extend(self._members.get(pointer, ()))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -113,6 +110,7 @@ class JsonLines(Mapping[str, int]):
                 child = pointer_join(pointer, index)
                 index += 1
             self._where[child] = (key_at, i)
+            self._members.setdefault(pointer, {})[child] = None  # a duplicate: once
             end = self._skip(i)
             if end is None:
                 return
@@ -130,5 +128,6 @@ class JsonLines(Mapping[str, int]):
 
     def _line(self, offset: int) -> int:
         if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self._text)]
+            # CR LF, a lone CR and LF each end a line, as for YAML and editors
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self._text)]
         return bisect.bisect_left(self._newlines, offset) + 1

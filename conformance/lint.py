@@ -6,7 +6,6 @@ Findings carry the JSON pointer, the line, and a one-line reason. Normalised def
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,16 +14,13 @@ from .compiler import ANNOTATION_FORMATS, INT_BOUNDS
 from .errors import SpecError
 from .model import Finding
 from .spec import Location, Operation, Spec, pointer_loc
+from .walk import component_schemas, schema_name, schemas
 
 if TYPE_CHECKING:
     from .contract import Contract
 
 SchemaRule = Callable[["Contract", Location, dict[str, Any]], Iterator[Finding]]
 RULES: dict[str, SchemaRule] = {}
-
-_SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
-_SCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_SCHEMA_ONE = ("items", "not", "additionalProperties", "if", "then", "else")
 
 
 def rule(fn: SchemaRule) -> SchemaRule:
@@ -41,7 +37,7 @@ def lint(contract: Contract, *, errors: list[SpecError] | None = None) -> list[F
     for _ in contract.bodies(errors=errors):
         pass
     root = Location(contract.spec.root.uri, "/components/schemas")
-    for name in _component_schemas(contract.spec):
+    for name in component_schemas(contract.spec):
         try:
             contract.compiler.compile(pointer_loc(root, name))
         except SpecError as exc:
@@ -55,7 +51,9 @@ def lint(contract: Contract, *, errors: list[SpecError] | None = None) -> list[F
     for loc, node in schemas(contract.spec):
         for check in RULES.values():
             found.update(check(contract, loc, node))
-    return sorted(found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code))
+    return sorted(
+        found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code, f.message)
+    )
 
 
 def _operation_findings(contract: Contract, op: Operation) -> Iterator[Finding]:
@@ -67,61 +65,6 @@ def _operation_findings(contract: Contract, op: Operation) -> Iterator[Finding]:
             f"{op} ({op.operation_id}) documents no responses: nothing about its "
             "answers can be checked",
         )
-
-
-def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
-    """Every Schema Object of the document and of the files its `$ref`s reach
-    (each once, where it is written)."""
-    root = Location(spec.root.uri, "")
-    starts: list[Location] = []
-    for name in _component_schemas(spec):
-        starts.append(pointer_loc(root, "components", "schemas", name))
-    for op in spec.indexed_operations().values():
-        for response in op.responses.values():
-            for media in response.content.values():
-                for found in (media.schema, media.item_schema):
-                    if found is not None:
-                        starts.append(found)
-    todo = list(reversed(starts))
-    seen: set[Location] = set()
-    while todo:
-        loc = todo.pop()
-        if loc in seen:
-            continue
-        seen.add(loc)
-        try:
-            node = spec.node(loc)
-        except (KeyError, SpecError):
-            continue
-        if not isinstance(node, dict):
-            continue
-        if isinstance(node.get("$ref"), str):
-            with contextlib.suppress(SpecError):  # a dangling one: the compiler's
-                todo.append(spec.ref_target(node["$ref"], pointer_loc(loc, "$ref")))
-            if set(node) <= {"$ref", "description", "summary"}:
-                continue
-        yield loc, node
-        for kw in _SCHEMA_ONE:
-            if isinstance(node.get(kw), dict):
-                todo.append(pointer_loc(loc, kw))
-        for kw in _SCHEMA_LISTS:
-            for i in range(
-                len(node.get(kw) or []) if isinstance(node.get(kw), list) else 0
-            ):
-                todo.append(pointer_loc(loc, kw, i))
-        for kw in _SCHEMA_MAPS:
-            if isinstance(node.get(kw), dict):
-                todo.extend(pointer_loc(loc, kw, k) for k in node[kw])
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """`value` where OpenAPI wants a mapping; anything else reads as empty (the index
-    reports malformed operations; lint lists what it can)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _component_schemas(spec: Spec) -> dict[str, Any]:
-    return _mapping(_mapping(spec.root.data.get("components")).get("schemas"))
 
 
 @dataclass
@@ -143,8 +86,9 @@ def flatten(spec: Spec, loc: Location, depth: int = 0) -> Flat:
         return flat
     if not isinstance(node, dict) or depth > 32:
         return flat
-    if loc.pointer.count("/") == 3 and loc.pointer.startswith("/components/schemas/"):
-        flat.name = loc.pointer.rsplit("/", 1)[-1]
+    named = schema_name(loc, {})  # a component, or a schema of its own file
+    if named is not None:
+        flat.name = named
     else:
         needs = ", ".join(repr(r) for r in node.get("required") or [])
         flat.name = f"inline, requires {needs}" if needs else "inline"

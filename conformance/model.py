@@ -69,7 +69,7 @@ class Finding:
     code: str  # "oneof-overlap", "nullable-without-type", "unknown-format", ...
     message: str  # one line: why it matters
     line: int | None = field(default=None, compare=False)
-    source: str = field(default="", compare=False)
+    source: str = ""  # the file: the same defect in two files is two findings
 
     def as_dict(self) -> dict[str, Any]:
         return {

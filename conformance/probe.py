@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from .errors import UsageError
 from .recording import Exchange, redact
+from .redact import Redactor
 from .streamprobe import StreamLimits, StreamRead, read_stream
 from .streams import is_sequential
 
@@ -385,7 +386,7 @@ def _snapshot(
     )
     # Headers, URL and errors lose their secrets here; the body is judged as the API
     # sent it and redacted where it is written (cassettes, report text).
-    return redact(exchange, settings.secret_headers, secrets_of(settings), body=False)
+    return redact(exchange, body=False, redactor=redactor_of(settings))
 
 
 def secrets_of(settings: ProbeSettings) -> list[str]:
@@ -394,6 +395,11 @@ def secrets_of(settings: ProbeSettings) -> list[str]:
     if settings.auth is not None:
         secrets.append(settings.auth[1].split(" ", 1)[-1])
     return secrets
+
+
+def redactor_of(settings: ProbeSettings) -> Redactor:
+    """The redactor of a run: the token, the listed values and secret headers."""
+    return Redactor(secrets_of(settings), settings.secret_headers)
 
 
 def client_for(settings: ProbeSettings) -> httpx.AsyncClient:

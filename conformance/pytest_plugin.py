@@ -15,6 +15,7 @@ and their text come from runner.py and assertions.py; nothing is checked here.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .assertions import AssertingContract
     from .config import RunConfig
     from .recording import Exchange
+    from .redact import Redactor
     from .runner import ProbeResult
 
 LIVE_MARK = "conformance_live"
@@ -35,6 +37,7 @@ _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
 _CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
+_CLI_FLAG = re.compile(r"(?<![\w-])--(spec|base-url)(?![\w-])")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,8 +99,14 @@ def contract_of(config: pytest.Config) -> AssertingContract:
             config.stash[_CONTRACT] = exc  # remembered: one load per session
     found = config.stash[_CONTRACT]
     if isinstance(found, Exception):
-        pytest.fail(f"conformance: {found}", pytrace=False)
+        pytest.fail(f"conformance: {own_options(str(found))}", pytrace=False)
     return found
+
+
+def own_options(message: str) -> str:
+    """A message of the shared code with the CLI's flags named as this plugin's
+    options (`--spec` → `--conformance-spec`), so the advice can be followed."""
+    return _CLI_FLAG.sub(r"--conformance-\1", message)
 
 
 def session_contract() -> AssertingContract:
@@ -144,7 +153,7 @@ def pytest_collection(session: pytest.Session) -> None:
             cfg = _run_config(config)
             probes = cfg.probes()
         except ConformanceError as exc:  # a bad config: the user's error, not ours
-            raise pytest.UsageError(f"conformance: {exc}") from None
+            raise pytest.UsageError(f"conformance: {own_options(str(exc))}") from None
         if cfg.path is not None and probes:
             claimed[cfg.path.resolve()] = "live"
             _add_arg(config, cfg.path.resolve())
@@ -227,37 +236,41 @@ class _ExchangeItem(pytest.Item):
 
     result: ProbeResult | None = None
     recorded: Exchange | None = None
+    known: Redactor
 
     def exchange(self) -> Exchange:
         raise NotImplementedError
 
-    def secrets(self) -> list[str]:
-        """Values never to show in reports (a recorded exchange has none left)."""
-        return []
+    def redactor(self) -> Redactor:
+        """What no report may show: the project's secrets (config, token variable)."""
+        return _run_config(self.config).redactor()
 
     def setup(self) -> None:
-        from .runner import ERROR, judge, without_secrets
+        from .runner import ERROR, judge
 
         contract = contract_of(self.config)
         cfg = _run_config(self.config)
         checks = cfg.value("checks")
         self.recorded = self.exchange()
-        self.result = without_secrets(
-            judge(self.recorded, contract, list(checks) if checks else None, True),
-            self.secrets(),
+        self.known = self.redactor().learned_from(self.recorded)
+        self.result = self.known.data(
+            judge(self.recorded, contract, list(checks) if checks else None, True)
         )
-        self.user_properties.append(("status", str(self.result.status)))
+        properties = [("status", str(self.result.status))]
         if self.result.content_type:
-            self.user_properties.append(("content_type", self.result.content_type))
+            properties.append(("content_type", self.result.content_type))
         if self.result.branch:
-            self.user_properties.append(("branch", self.result.branch))
+            properties.append(("branch", self.result.branch))
         if self.result.warnings:
             drift = ", ".join(w.violation.pointer for w in self.result.warnings)
-            self.user_properties.append(("drift", drift))
+            properties.append(("drift", drift))
+        self.user_properties += [(k, self.known.text(v)) for k, v in properties]
         if self.result.outcome == ERROR:
             pytest.fail(
-                f"{self.name}: no answer from {self.result.url or 'the API'}: "
-                f"{self.result.error}",
+                self.known.text(
+                    f"{self.name}: no answer from {self.result.url or 'the API'}: "
+                    f"{self.result.error}"
+                ),
                 pytrace=False,
             )
 
@@ -277,8 +290,9 @@ class _ExchangeItem(pytest.Item):
             result.status,
             result.content_type,
             result.branch,
-            excerpt(exchange.body),
+            excerpt(exchange.body, self.known),
             request=f"{result.method} {result.url}".strip(),
+            redactor=self.known,
         )
         pytest.fail(failure_text(contract, verdict), pytrace=False)
 
@@ -312,10 +326,10 @@ class LiveProbeItem(_ExchangeItem):
         send_all([requests[self.index]], settings, sent.append)
         return sent[0]
 
-    def secrets(self) -> list[str]:
-        from .probe import secrets_of
+    def redactor(self) -> Redactor:
+        from .probe import redactor_of
 
-        return secrets_of(_plan(self.config)[1])
+        return super().redactor().merged(redactor_of(_plan(self.config)[1]))
 
 
 def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
@@ -347,5 +361,5 @@ def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
             config.stash[_PLAN] = exc
     found = config.stash[_PLAN]
     if isinstance(found, Exception):
-        pytest.fail(f"conformance: {found}", pytrace=False)
+        pytest.fail(f"conformance: {own_options(str(found))}", pytrace=False)
     return found

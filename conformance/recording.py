@@ -30,18 +30,16 @@ import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import UsageError
+from .redact import ALWAYS_SECRET_HEADERS, Redactor
+from .redact import REDACTED as REDACTED  # re-exported: cassettes show it
 
 CASSETTE_VERSION = 1
-REDACTED = "[REDACTED]"
-# Headers whose value is a credential in every API; always redacted.
-ALWAYS_SECRET = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
-)
+ALWAYS_SECRET = ALWAYS_SECRET_HEADERS
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -91,62 +89,23 @@ def redact(
     secret_values: Iterable[str] = (),
     *,
     body: bool = True,
+    redactor: Redactor | None = None,
 ) -> Exchange:
     """A copy with credentials replaced by `[REDACTED]` everywhere they can appear.
 
     `body=False` leaves the response body as received: the checks judge what the
     API sent, and the body is redacted when it is written (CassetteWriter).
     """
-    names = ALWAYS_SECRET | {h.lower() for h in secret_headers}
-    values = _longest_first(secret_values)
-    content = exchange.body
-    for value in values if body else ():
-        content = content.replace(value.encode("utf-8"), REDACTED.encode())
-    error = exchange.error
-    if error is not None:
-        error = _scrub(error, values)
-    return replace(
-        exchange,
-        url=_scrub(exchange.url, values),
-        request_headers=_redact_headers(exchange.request_headers, names, values),
-        response_headers=_redact_headers(exchange.response_headers, names, values),
-        body=content,
-        error=error,
-        params={k: _scrub(v, values) for k, v in exchange.params.items()},
-        name=_scrub(exchange.name, values),
-    )
-
-
-def _longest_first(values: Iterable[str]) -> list[str]:
-    # Longest first, so a value containing a shorter secret is redacted whole.
-    return sorted({v for v in values if v}, key=len, reverse=True)
+    known = Redactor(secret_values, secret_headers)
+    if redactor is not None:
+        known = known.merged(redactor)
+    clean: Exchange = known.data(exchange, keep=() if body else ("body",))
+    return clean
 
 
 def scrub(text: str, secret_values: Iterable[str]) -> str:
     """`text` with every secret value replaced by `[REDACTED]`."""
-    return _scrub(text, _longest_first(secret_values))
-
-
-def _scrub(text: str, values: list[str]) -> str:
-    for value in values:
-        text = text.replace(value, REDACTED)
-    return text
-
-
-def _redact_headers(
-    headers: Headers, names: set[str] | frozenset[str], values: list[str]
-) -> Headers:
-    out = []
-    for key, value in headers:
-        if key.lower() in names:
-            scheme, sep, _ = value.partition(" ")
-            # Keep the scheme word ("Token", "Bearer"): it says which auth was used.
-            keep = sep and scheme.isalpha() and len(scheme) <= 16
-            value = f"{scheme} {REDACTED}" if keep else REDACTED
-        else:
-            value = _scrub(value, values)
-        out.append((key, value))
-    return tuple(out)
+    return Redactor(secret_values).text(text)
 
 
 # -- cassettes ---------------------------------------------------------------------
@@ -254,12 +213,14 @@ class CassetteWriter:
         *,
         secret_headers: Iterable[str] = (),
         secret_values: Iterable[str] = (),
+        redactor: Redactor | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{name}.jsonl"
-        self.secret_headers = tuple(secret_headers)
-        self.secret_values = tuple(secret_values)
+        self.redactor = Redactor(secret_values, secret_headers)
+        if redactor is not None:
+            self.redactor = self.redactor.merged(redactor)
         fd, self._tmp = tempfile.mkstemp(
             dir=self.directory, prefix=f".{self.path.name}.", suffix=".tmp"
         )
@@ -268,8 +229,11 @@ class CassetteWriter:
 
     def write(self, exchange: Exchange) -> None:
         assert self._handle is not None, "cassette already closed"
-        clean = redact(exchange, self.secret_headers, self.secret_values)
-        self._handle.write(json.dumps(to_json(clean), ensure_ascii=False) + "\n")
+        known = self.redactor.learned_from(exchange)
+        line = json.dumps(to_json(known.data(exchange)), ensure_ascii=False)
+        # The line once more as text: a form the fields did not show (a secret
+        # split between JSON escapes) is caught in what is actually written.
+        self._handle.write(known.text(line) + "\n")
         self.count += 1
 
     def close(self) -> None:
@@ -302,36 +266,65 @@ class CassetteWriter:
 
 
 def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
-    """The cassette files at `location` (a .jsonl file, or a directory of them)."""
+    """The cassette files at `location`: a .jsonl file, or every one in a directory
+    and its subfolders (`recordings/` finds `recordings/getjob/*.jsonl`), in path
+    order; hidden files and folders (temporary cassettes) are skipped."""
     path = Path(location)
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.glob("*.jsonl") if not p.name.startswith("."))
+        files = sorted(
+            p
+            for p in path.rglob("*.jsonl")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
         if files:
             return files
-        raise UsageError(f"{path}: no cassettes (*.jsonl) in this directory")
+        raise UsageError(
+            f"{path}: no cassettes (*.jsonl) in this directory or its subfolders"
+        )
     raise UsageError(f"{path}: no such cassette file or directory")
 
 
 def load(location: str | os.PathLike[str]) -> Iterator[Exchange]:
-    """Every exchange recorded at `location`, in probe order within each file."""
+    """Every exchange recorded at `location`, in probe order within each file.
+
+    A bad line is a UsageError naming the file and line (`x.jsonl:3: ...`); a last
+    line cut short (a copy or a run that stopped mid-write) says so.
+    """
     for path in cassette_files(location):
         exchanges = []
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot read cassette: {exc}") from None
-        for number, raw in enumerate(text.splitlines(), 1):
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
+        lines = data.split(b"\n")
+        for number, raw in enumerate(lines, 1):
             if not raw.strip():
                 continue
             where = f"{path}:{number}"
-            try:
-                line = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{where}: not JSON: {exc.msg}") from None
-            if not isinstance(line, dict):
-                raise UsageError(f"{where}: not a cassette line: expected an object")
-            exchanges.append(from_json(line, where))
+            cut = number == len(lines) and not data.endswith(b"\n")
+            exchanges.append(from_json(_line(raw, where, cut), where))
         exchanges.sort(key=lambda e: e.index)
         yield from exchanges
+
+
+def _line(raw: bytes, where: str, cut: bool) -> dict[str, Any]:
+    """One cassette line parsed, or a UsageError naming it."""
+    hint = " (the file ends mid-line: truncated? record it again)" if cut else ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{where}: not UTF-8 text at column {exc.start + 1}{hint}"
+        ) from None
+    try:
+        line = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{where}:{exc.colno}: not JSON ({exc.msg.removesuffix(' at')}){hint}"
+        ) from None
+    if not isinstance(line, dict):
+        raise UsageError(f"{where}: not a cassette line: expected an object")
+    return line

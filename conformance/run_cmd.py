@@ -92,7 +92,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url", metavar="URL", help="probe this API (overrides the target's)"
     )
-    parser.add_argument("--operation", metavar="ID", help="operationId to probe")
+    parser.add_argument(
+        "--operation",
+        metavar="ID",
+        help="operationId to probe (needed when the spec has several)",
+    )
     parser.add_argument(
         "--param",
         action="append",
@@ -100,14 +104,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="a parameter; repeating a name starts another probe",
     )
-    parser.add_argument("--auth-scheme", choices=("Bearer", "Token"))
+    parser.add_argument(
+        "--auth-scheme",
+        choices=("Bearer", "Token"),
+        help="Authorization: Bearer <token> or Token <token> "
+        "(default: from the spec's security scheme)",
+    )
     parser.add_argument(
         "--token-env", type=_env_name, metavar="NAME", help="variable holding the token"
     )
-    parser.add_argument("--timeout", type=_at_least(0.001), metavar="S")
-    parser.add_argument("--retries", type=_at_least(0, int), metavar="N")
-    parser.add_argument("--concurrency", type=_at_least(1, int), metavar="N")
-    parser.add_argument("--rate-limit", type=_rate, metavar="R/s", help="0: unlimited")
+    parser.add_argument(
+        "--timeout",
+        type=_at_least(0.001),
+        metavar="S",
+        help=f"seconds per attempt, whole request (default: {DEFAULTS['timeout']:g})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_at_least(0, int),
+        metavar="N",
+        help="extra attempts on connection errors, 429, 502, 503, 504 "
+        f"(default: {DEFAULTS['retries']})",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_at_least(1, int),
+        metavar="N",
+        help=f"requests in flight at once (default: {DEFAULTS['concurrency']})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate,
+        metavar="R/s",
+        help="at most R attempts per second (default: 0, unlimited)",
+    )
     parser.add_argument(
         "--stream-items",
         type=_at_least(1, int),
@@ -211,7 +241,7 @@ def report(
         raise UsageError(
             f"cannot write reports ({exc.filename or report_dir}): {exc.strerror}"
         ) from None
-    print(summary.console(run), file=out)
+    print(run.redactor.text(summary.console(run)), file=out)
     print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
     return run.exit_code
 
@@ -223,6 +253,8 @@ def _checks(cfg: RunConfig) -> list[str] | None:
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import DEFAULT_RECORDINGS, load_run_config
+    from .probe import redactor_of
+    from .redact import learn
     from .runner import run_live, run_replay
 
     cfg = load_run_config(args.config)
@@ -242,6 +274,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             )
         location = cfg.path_value("recordings", DEFAULT_RECORDINGS)
         assert location is not None
+        redactor = cfg.redactor()
+        learn(out, redactor)
+        learn(err, redactor)
         contract = contract_for(args, cfg)
         print(
             f"no target given: replaying the recordings in {_shown(location)} offline "
@@ -250,13 +285,20 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         progress = Progress(err)
         run = run_replay(
-            contract, _shown(location), checks=checks, drift=drift, progress=progress
+            contract,
+            _shown(location),
+            checks=checks,
+            drift=drift,
+            progress=progress,
+            redactor=redactor,
         )
         progress.finish()
         return report(run, args, cfg, out, checks)
 
     contract = contract_for(args, cfg)
     requests, settings, base_url = plan(args, cfg, contract, err)
+    learn(out, redactor_of(settings))
+    learn(err, redactor_of(settings))
     progress = Progress(err)
     if args.record is not None:
         try:
@@ -322,7 +364,7 @@ def plan(
 
     limits = {}
     for key, default in DEFAULTS.items():
-        flag = getattr(args, key)
+        flag = getattr(args, key, None)  # callers without a flag: the defaults
         limits[key] = flag if flag is not None else cfg.value(key, target)
         if limits[key] is None:
             limits[key] = default

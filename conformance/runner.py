@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from .checks import CHECKS, CheckViolation, run_checks
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, secrets_of, send_all
-from .recording import CassetteWriter, Exchange, load, scrub
+from .probe import ProbeRequest, ProbeSettings, redactor_of, send_all
+from .recording import CassetteWriter, Exchange, load
+from .redact import Redactor
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -67,6 +68,8 @@ class RunResult:
     )
     duration: float = 0.0
     results: list[ProbeResult] = field(default_factory=list)
+    # What no report may show (the token, secret values): every writer uses it.
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     def count(self, outcome: str) -> int:
         return sum(r.outcome == outcome for r in self.results)
@@ -158,25 +161,16 @@ def run_live(
 ) -> RunResult:
     """Send every request, check every answer; record cassettes if asked."""
     chosen = _chosen(checks)
-    run = RunResult("live", contract.source, target)
-    secrets = secrets_of(settings)
-    writer = (
-        CassetteWriter(
-            record,
-            secret_headers=settings.secret_headers,
-            secret_values=secrets,
-        )
-        if record is not None
-        else None
-    )
+    redactor = redactor_of(settings)
+    run = RunResult("live", contract.source, target, redactor=redactor)
+    writer = CassetteWriter(record, redactor=redactor) if record is not None else None
     started = time.perf_counter()
 
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        run.results.append(
-            without_secrets(judge(exchange, contract, chosen, drift), secrets)
-        )
+        result = judge(exchange, contract, chosen, drift)
+        run.results.append(redactor.learned_from(exchange).data(result))
         if progress is not None:
             progress(len(requests), run)
 
@@ -200,47 +194,30 @@ def run_replay(
     checks: Iterable[str] | None = None,
     drift: bool = True,
     progress: Progress | None = None,
+    redactor: Redactor | None = None,
 ) -> RunResult:
-    """The same checks on recorded exchanges, offline."""
+    """The same checks on recorded exchanges, offline.
+
+    `redactor` knows the secrets of the project (a cassette written by this tool
+    holds none; one from elsewhere might).
+    """
     chosen = _chosen(checks)
-    run = RunResult("replay", contract.source, str(location))
+    redactor = redactor or Redactor()
+    run = RunResult(
+        "replay", contract.source, redactor.text(str(location)), redactor=redactor
+    )
     started = time.perf_counter()
     exchanges = list(load(location))
     if not exchanges:  # an empty recording proves nothing: never a green run
         raise UsageError(f"{location}: the cassettes hold no exchange to replay")
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
-        run.results.append(
-            _renumbered(judge(exchange, contract, chosen, drift), number)
-        )
+        result = _renumbered(judge(exchange, contract, chosen, drift), number)
+        run.results.append(redactor.learned_from(exchange).data(result))
         if progress is not None:
             progress(len(exchanges), run)
     run.duration = time.perf_counter() - started
     return run
-
-
-def without_secrets(result: ProbeResult, secrets: list[str]) -> ProbeResult:
-    """The result as reports may show it: no secret value in any text."""
-    if not secrets:
-        return result
-
-    def clean(items: tuple[CheckViolation, ...]) -> tuple[CheckViolation, ...]:
-        return tuple(
-            replace(
-                item,
-                violation=replace(
-                    item.violation, message=scrub(item.violation.message, secrets)
-                ),
-            )
-            for item in items
-        )
-
-    return replace(
-        result,
-        violations=clean(result.violations),
-        warnings=clean(result.warnings),
-        error=scrub(result.error, secrets),
-    )
 
 
 def _renumbered(result: ProbeResult, index: int) -> ProbeResult:

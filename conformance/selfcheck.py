@@ -330,17 +330,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     _common(parser)
     parser.add_argument(
-        "--operation", action="append", default=[], metavar="ID", help="repeatable"
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="operationId to prove (repeatable)",
     )
     parser.add_argument(
         "--all", action="store_true", help="every JSON response body of every operation"
     )
     parser.add_argument("--status", help="status code; default: the single 2xx")
-    parser.add_argument("--media-type", default="application/json")
-    parser.add_argument("--examples", type=int, default=25, metavar="N")
-    parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument(
-        "--rule", action="append", default=[], metavar="NAME", help="repeatable"
+        "--media-type",
+        default="application/json",
+        metavar="TYPE",
+        help="media type of the body (default: application/json)",
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=25,
+        metavar="N",
+        help="valid bodies, and mutations per rule, to draw (default: 25)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help="random seed, so a run can be repeated (default: 0)",
+    )
+    parser.add_argument(
+        "--rule",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this mutation rule (repeatable; default: every rule)",
     )
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
 

@@ -102,8 +102,8 @@ def join_uri(base: str, ref: str) -> str:
     """Resolve a reference (its #fragment dropped) against a document uri."""
     ref = ref.partition("#")[0]
     scheme = urlsplit(ref).scheme.lower()
-    if scheme in ("http", "https"):
-        return ref
+    if scheme in ("http", "https") or (scheme != "file" and _SCHEME.match(ref)):
+        return ref  # another scheme: load_document says it is not supported
     if scheme == "file":
         return _file_url_path(ref)
     if _is_url(base):
@@ -112,6 +112,9 @@ def join_uri(base: str, ref: str) -> str:
         return os.path.abspath(base)
     # A $ref is a URI reference, so "my%20file.yaml" names "my file.yaml".
     return os.path.abspath(os.path.join(os.path.dirname(base), unquote(ref)))
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def _is_url(location: str) -> bool:
@@ -129,6 +132,14 @@ def load_document(
     location: str, *, max_nodes: int = 5_000_000, timeout: float = 30.0
 ) -> Document:
     """Read and parse the document at a path, `file://` URL or http(s) URL."""
+    scheme = _SCHEME.match(location)
+    if scheme and scheme.group(1).lower() not in ("http", "https", "file"):
+        raise SpecError(
+            location,
+            "",
+            f"URL scheme {scheme.group(1)!r} is not supported: give a file path, "
+            "a file:// URL or an http(s) URL",
+        )
     if _is_url(location):
         return parse_document(_fetch(location, timeout), location, max_nodes=max_nodes)
     if location[:7].lower() == "file://":

@@ -134,7 +134,8 @@ class Spec:
     warnings: list[Finding] = field(default_factory=list)
     _operations: dict[str, Operation] | None = None
     index_errors: list[SpecError] = field(default_factory=list)
-    _warned: set[tuple[str, str]] = field(default_factory=set)
+    _failed: dict[str, SpecError] = field(default_factory=dict)  # by operationId
+    _warned: set[tuple[str, str, str]] = field(default_factory=set)
     # URI prefix → local folder: documents under the prefix are read from there.
     mirrors: Mapping[str, str] = field(default_factory=dict)
     _resources: dict[str, Resources] = field(default_factory=dict)
@@ -320,10 +321,10 @@ class Spec:
         return SpecError(loc.uri, self.pointer(loc), reason, self.line(loc))
 
     def warn(self, loc: Location, code: str, message: str) -> None:
-        """Record a normalised defect once per (pointer, code)."""
-        if (loc.pointer, code) in self._warned:
+        """Record a normalised defect once per (file, pointer, code)."""
+        if (loc.uri, loc.pointer, code) in self._warned:
             return
-        self._warned.add((loc.pointer, code))
+        self._warned.add((loc.uri, loc.pointer, code))
         self.warnings.append(
             Finding(self.pointer(loc), code, message, self.line(loc), loc.uri)
         )
@@ -469,20 +470,27 @@ class Spec:
 
     def operation(self, operation_id: str) -> Operation:
         """One operation; another one that is malformed does not stand in the way."""
-        op = self.indexed_operations().get(operation_id)
+        known = self.indexed_operations()
+        op = known.get(operation_id)
         if op is not None:
             return op
-        if self.index_errors:  # perhaps this very operation: say what is wrong
-            raise self.index_errors[0]
-        near = difflib.get_close_matches(operation_id, self.operations, n=1, cutoff=0.6)
+        if operation_id in self._failed:  # this very operation: say what is wrong
+            raise self._failed[operation_id]
+        names = [*known, *self._failed]
+        near = difflib.get_close_matches(operation_id, names, n=1, cutoff=0.6)
         if not near:
-            lowered = {k.lower(): k for k in self.operations}
+            lowered = {k.lower(): k for k in names}
             near = (
                 [lowered[operation_id.lower()]]
                 if operation_id.lower() in lowered
                 else []
             )
         hint = f"; did you mean {near[0]!r}?" if near else ""
+        if not near and self.index_errors:  # perhaps one whose id cannot be read
+            hint = (
+                f"; {len(self.index_errors)} operation(s) could not be read, "
+                f"the first: {self.index_errors[0]}"
+            )
         raise UsageError(
             f"{self.root.uri}: no operation with operationId {operation_id!r}{hint}"
         )
@@ -491,7 +499,11 @@ class Spec:
         root = Location(self.root.uri, "")
         paths = self.root.data.get("paths") or {}
         if not isinstance(paths, dict):
-            raise self.error(pointer_loc(root, "paths"), "paths must be a mapping")
+            # kept, not raised: lenient commands still read the components
+            self.index_errors.append(
+                self.error(pointer_loc(root, "paths"), "paths must be a mapping")
+            )
+            return
         seen: dict[str, Location] = {}
         for path in paths:
             try:
@@ -513,6 +525,9 @@ class Spec:
                         )
                 except SpecError as exc:
                     self.index_errors.append(exc)
+                    failed_id = self._operation_id(op_loc)
+                    if failed_id:
+                        self._failed.setdefault(failed_id, exc)
                     continue
                 seen[op.operation_id] = op.location
                 yield op.operation_id, op
@@ -531,6 +546,15 @@ class Spec:
                 if isinstance(op, dict):
                     loc = pointer_loc(item_loc, "additionalOperations", name)
                     yield str(name).lower(), loc
+
+    def _operation_id(self, op_loc: Location) -> str:
+        """The operationId of an operation that did not index, if it can be read."""
+        try:
+            _, node = self.deref(op_loc)
+        except (KeyError, SpecError):
+            return ""
+        found = node.get("operationId") if isinstance(node, dict) else None
+        return found if isinstance(found, str) else ""
 
     def _indexed(
         self,

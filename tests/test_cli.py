@@ -97,6 +97,7 @@ RESULT_KEYS = {
     "source",
     "operation",
     "status",
+    "media_type",
     "conforms",
     "branch",
     "violations",
@@ -221,11 +222,13 @@ def test_validate_json_lists_one_result_per_payload_in_order(tmp_path: Path) -> 
     ]
 
 
-def test_validate_without_drift_flag_reports_no_drift(tmp_path: Path) -> None:
+def test_validate_without_drift_flag_says_drift_was_not_computed(
+    tmp_path: Path,
+) -> None:
+    # null, not []: an empty list would claim the body has no drift (it has).
     body = write_json(tmp_path / "p.json", cron_job(extra_member=1))
     code, out, _ = validate_seed("--format", "json", body)
-    assert code == 0
-    assert json.loads(out)["results"][0]["drift"] == []
+    assert (code, json.loads(out)["results"][0]["drift"]) == (0, None)
 
 
 def test_validate_strict_turns_drift_into_a_failure(tmp_path: Path) -> None:

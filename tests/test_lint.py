@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -334,3 +335,101 @@ def test_seed_source_overlap_rejects_a_body_with_both_image_and_docker(
     assert validator.is_valid({"image": image})
     assert validator.is_valid({"docker": {}})
     assert not validator.is_valid({"image": image, "docker": {}})
+
+
+def test_findings_at_one_pointer_come_in_one_stable_order(write_spec: Write) -> None:
+    # Four branches that all overlap: six findings share source, line, pointer and
+    # code; only the message tells them apart, and it orders them.
+    contract = write_spec(
+        document(
+            """\
+            Root:
+              oneOf:
+                - {type: object, properties: {a: {type: string}}}
+                - {type: object, properties: {b: {type: string}}}
+                - {type: object, properties: {c: {type: string}}}
+                - {type: object, properties: {d: {type: string}}}
+            """
+        )
+    )
+    found = contract.lint()
+    assert len([f for f in found if f.code == "oneof-overlap"]) == 6
+    assert found == sorted(
+        found, key=lambda f: (f.source, f.line or 0, f.pointer, f.code, f.message)
+    )
+
+
+def test_lint_walks_every_file_once_through_a_cycle_of_refs() -> None:
+    from conftest import DATA
+
+    from conformance.walk import schemas
+
+    contract = conformance.load_contract(str(DATA / "multifile_pets" / "openapi.yaml"))
+    seen = [loc for loc, _ in schemas(contract.spec)]
+    assert len(seen) == len(set(seen))  # Pet → Owner → Pet ends
+    files = {loc.uri.rsplit("/", 1)[-1] for loc in seen}
+    assert files == {"Pet.yaml", "Owner.yaml", "Cat.yaml", "Dog.yaml", "reptiles.yaml"}
+
+
+def test_the_same_defect_at_the_same_pointer_of_two_files_is_two_findings(
+    tmp_path: Path,
+) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(
+            "type: object\nproperties:\n  quota: {nullable: true}\n", encoding="utf-8"
+        )
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        document(
+            """\
+            Root:
+              type: object
+              properties:
+                a: {$ref: 'a.yaml'}
+                b: {$ref: 'b.yaml'}
+            """
+        ),
+        encoding="utf-8",
+    )
+    found = conformance.load_contract(str(root)).lint()
+    sources = sorted(
+        Path(f.source).name
+        for f in found
+        if (f.code, f.pointer)
+        == ("nullable-without-type", "/properties/quota/nullable")
+    )
+    assert sources == ["a.yaml", "b.yaml"]
+
+
+def test_overlapping_branches_in_other_files_are_named_by_their_files(
+    tmp_path: Path,
+) -> None:
+    for name in ("Email.yaml", "Phone.yaml"):
+        (tmp_path / name).write_text(
+            "type: object\nproperties:\n  id: {type: string}\n", encoding="utf-8"
+        )
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        document("Root:\n  oneOf: [{$ref: 'Email.yaml'}, {$ref: 'Phone.yaml'}]\n"),
+        encoding="utf-8",
+    )
+    found = conformance.load_contract(str(root)).lint()
+    overlaps = [f.message for f in found if f.code == "oneof-overlap"]
+    assert len(overlaps) == 1
+    assert "#0 (Email) and #1 (Phone)" in overlaps[0]
+
+
+@pytest.mark.parametrize(
+    "keyword", ["contains", "propertyNames", "unevaluatedProperties"]
+)
+def test_lint_reads_schemas_under_2020_12_keywords(
+    write_spec: Write, keyword: str
+) -> None:
+    overlapping = (
+        "{oneOf: [{type: object, properties: {a: {type: string}}},"
+        " {type: object, properties: {b: {type: string}}}]}"
+    )
+    contract = write_spec(
+        document(f"Root:\n  {keyword}: {overlapping}\n", version="3.1.0")
+    )
+    assert ("oneof-overlap", f"{ROOT}/{keyword}/oneOf") in codes(contract.lint())

@@ -55,7 +55,7 @@ def test_every_public_name_is_importable(name: str) -> None:
 
 def test_load_contract_signature() -> None:
     assert parameters(conformance.load_contract) == [
-        ("path_or_url", "POSITIONAL_OR_KEYWORD", None),
+        ("path_or_url", "POSITIONAL_OR_KEYWORD", EMPTY),  # required (issue 9)
         ("nullable", "KEYWORD_ONLY", "common"),
         ("formats", "KEYWORD_ONLY", None),
         ("engine", "KEYWORD_ONLY", "auto"),

@@ -129,7 +129,7 @@ def test_a_failed_recording_leaves_the_previous_cassette(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json\n", r"exchanges.jsonl:1: not JSON"),
+        ("{not json\n", r"exchanges.jsonl:1:2: not JSON"),
         ("[1, 2]\n", r"exchanges.jsonl:1: not a cassette line"),
         ('{"cassette": 99}\n', r"unsupported cassette version 99"),
         ('{"cassette": 1, "index": 0}\n', r"missing key 'request'"),

@@ -8,6 +8,7 @@ import io
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -236,3 +237,63 @@ def test_both_engines_explain_all_digit_names_alike(tmp_path: Path) -> None:
         ("/tag/404", "type", "/components/schemas/Tag/allOf/0/properties/404/type"),
     ]
     assert all(v.spec_line for v in rs)
+
+
+def test_compile_of_chosen_operations_reports_a_malformed_one_and_goes_on(
+    spec: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "o"
+    code, out, err = run(
+        "compile", "--spec", str(spec), "--out", str(out_dir),
+        "--operation", "getAccount", "--operation", "bad",
+    )  # fmt: skip
+    assert code == 2
+    assert "compiled 1 JSON response bodies of 1 operations" in out
+    assert (out_dir / "getAccount" / "200.json").exists()
+    assert "(#/paths/~1bad/get): malformed operation" in err
+    assert err.strip().splitlines()[-1].startswith("error: 1 spec error(s)")
+
+
+def test_a_misspelt_operation_id_is_a_usage_error_despite_a_malformed_other(
+    spec: Path,
+) -> None:
+    contract = conformance.load_contract(str(spec))
+    with pytest.raises(conformance.UsageError, match="did you mean 'getAccount'"):
+        contract.operation("getAcount")
+    with pytest.raises(SpecError, match=r"~1bad/get\): malformed operation"):
+        contract.operation("bad")  # the malformed one itself says what is wrong
+
+
+def test_a_paths_that_is_no_mapping_still_lets_lint_read_the_components(
+    write_spec: Any,
+) -> None:
+    contract = write_spec(
+        'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths: [a]\n'
+        "components:\n  schemas:\n    S: {nullable: true}\n"
+    )
+    errors: list[SpecError] = []
+    found = contract.lint(errors=errors)
+    assert [e.reason for e in errors] == ["paths must be a mapping"]
+    assert "nullable-without-type" in {f.code for f in found}
+    with pytest.raises(SpecError, match="paths must be a mapping"):
+        contract.operations  # noqa: B018 - the strict index still refuses
+
+
+def test_a_cycle_of_bare_refs_across_files_is_one_spec_error_and_lint_ends(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.yaml").write_text("$ref: 'b.yaml'\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("$ref: 'a.yaml'\n", encoding="utf-8")
+    root = tmp_path / "openapi.yaml"
+    root.write_text(
+        'openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths: {}\n'
+        "components:\n  schemas:\n    Loop: {$ref: 'a.yaml'}\n"
+        "    Fine: {type: object, properties: {n: {nullable: true}}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("lint", "--spec", str(root))
+    assert code == 2
+    assert "nullable-without-type" in out  # the rest was linted
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 2, err
+    assert "circular $ref chain" in errors[0]

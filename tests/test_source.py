@@ -556,3 +556,39 @@ def test_json_is_never_read_by_the_yaml_composer(
     monkeypatch.setattr(source, "_compose", refuse)
     doc = parse(TRICKY_JSON)
     assert doc.line("/list/1/deep") == 8
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_json_lines_count_every_line_break_yaml_counts(newline: str) -> None:
+    from conformance.source import _build, _compose
+
+    text = TRICKY_JSON.replace("\n", newline)
+    everything = _build(_compose(text, "x"), "x", 1000)[1]
+    doc = parse(text)
+    assert {p: doc.line(p) for p in everything} == everything
+    assert doc.line("/list/1/deep") == 8
+
+
+EDGE_JSON = (
+    '{\n "a~b/c": {\n  "\\u007e1": [],\n  "\\u002f": {}\n },\n "": {\n  "": 0\n },\n'
+    ' "\\ud83d\\ude00": {"x": 1},\n "dup": [1],\n "dup": [\n  {\n   "in": 2\n  }\n ],\n'
+    ' "deep": ' + "[" * 300 + "]" * 300 + ',\n "after": null\n}'
+)
+
+
+def test_json_lines_of_escaped_empty_duplicate_and_deep_keys() -> None:
+    from conformance.json_lines import JsonLines
+
+    doc = parse(EDGE_JSON)
+    assert doc.line("/a~0b~1c/~01") == 3  # the key "~1", written escaped
+    assert doc.line("/a~0b~1c/~1") == 4  # the key "/", written "\u002f"
+    assert doc.line("//") == 7  # the empty key inside the empty key
+    assert doc.line("/\U0001f600/x") == 9
+    assert doc.line("/dup/0/in") == 13  # the last "dup" wins, as in the data
+    assert doc.line("/deep/0/0/0") == 16
+    assert doc.line("/after") == 17
+    lines = JsonLines(EDGE_JSON)
+    pointers = list(lines)
+    assert len(pointers) == len(set(pointers)) == len(lines)
+    assert "/dup/0/in" in pointers
+    assert "/deep" + "/0" * 299 in pointers

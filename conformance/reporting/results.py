@@ -156,10 +156,17 @@ def write_reports(
         "json": Path(json_path) if json_path else folder / "results.json",
         "summary": folder / "summary.md",
     }
-    junit.write(paths["junit"], suites(run))
-    write_atomic(
-        paths["json"],
-        json.dumps(to_json(run, check_names), indent=2, ensure_ascii=False) + "\n",
-    )
-    write_atomic(paths["summary"], summary.markdown(run))
+    for kind, text in texts(run, check_names).items():
+        write_atomic(paths[kind], text)
     return paths
+
+
+def texts(run: RunResult, check_names: list[str] | None = None) -> dict[str, str]:
+    """The three reports as text, each passed through the run's redactor."""
+    clean = run.redactor
+    data = clean.data(to_json(run, check_names))
+    return {
+        "junit": clean.text(junit.render(suites(run))),
+        "json": clean.text(json.dumps(data, indent=2, ensure_ascii=False) + "\n"),
+        "summary": clean.text(summary.markdown(run)),
+    }

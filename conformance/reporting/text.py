@@ -26,7 +26,7 @@ def result(source: str, label: str, res: ValidationResult) -> str:
     if res.conforms:
         head = f"ok    {source}: conforms to {label}{branch}"
     else:
-        count = len(res.violations) + (len(res.drift) if res.strict else 0)
+        count = len(res.violations)  # strict drift is among them already
         head = f"FAIL  {source}: {count} violation(s) of {label}{branch}"
     lines = [head, *(violation(v) for v in res.violations)]
     if res.drift:
