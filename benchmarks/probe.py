@@ -9,6 +9,12 @@ runner (httpx client, retries, redaction, snapshot, every check incl. drift), on
 as a bare httpx loop with the same pool and the same number of workers that only
 reads each body. Prints probes/s for both, the ratio, and the peak RSS, so the
 overhead of checking and the flat memory of a 1,000-probe run can be read off.
+
+Then, side by side in one run: the same `--items` (200) probes as live pytest items
+(`pytest --conformance-base-url`, one shared client per session) and as one
+`conformance run --params-file`, each a fresh process timed from start to exit, with
+the ratio (the goal: pytest within 2.5x); and how long 20,000 probes take to start
+(`--params-file` read and planned, against the same 20,000 as `--param` flags).
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,7 +59,13 @@ def conformance_rate(contract, url: str, probes: int, concurrency: int) -> float
     settings = ProbeSettings(concurrency=concurrency, auth=AUTH, timeout=30)
     jobs = itertools.islice(itertools.cycle(JOBS), probes)
     requests = list(
-        plan_requests(contract, (("getJob", {"jobId": j}) for j in jobs), url, AUTH)
+        plan_requests(
+            contract,
+            (("getJob", {"jobId": j}) for j in jobs),
+            url,
+            AUTH,
+            expect=("200", "404"),  # the missing job is probed for its 404
+        )
     )
     started = time.perf_counter()
     run = run_live(contract, requests, settings, target=url)
@@ -92,10 +106,84 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+PLUGIN_JOBS = (q.LIFECYCLE, q.CRON, q.DRIFTED)  # all conforming 2xx
+
+
+def _timed(argv: list[str], cwd: str) -> float:
+    env = {**os.environ, "BENCH_TOKEN": q.TOKEN}
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{argv[2]} failed: {done.stdout[-400:]}{done.stderr[-400:]}")
+    return elapsed
+
+
+def pytest_vs_run(url: str, items: int) -> tuple[float, float]:
+    """Seconds for `items` live pytest items, and for the same probes in `run`."""
+    jobs = list(itertools.islice(itertools.cycle(PLUGIN_JOBS), items))
+    spec = json.dumps(str(ROOT / "spec" / "qovery-getjob.yaml"))
+    params = ", ".join(f'{{jobId = "{j}"}}' for j in jobs)
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "pyproject.toml").write_text(
+            f'[tool.conformance]\nspec = {spec}\ntoken_env = "BENCH_TOKEN"\n'
+            f'auth_scheme = "Token"\nprobes = [{{operation = "getJob", '
+            f"params = [{params}]}}]\n"
+        )
+        Path(folder, "ids.jsonl").write_text(
+            "".join(json.dumps({"jobId": j}) + "\n" for j in jobs)
+        )
+        plugin = _timed(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             f"--conformance-base-url={url}", "-m", "conformance_live"],
+            folder,
+        )  # fmt: skip
+        run = _timed(
+            [sys.executable, "-m", "conformance", "run", "--base-url", url,
+             "--operation", "getJob", "--params-file", "ids.jsonl",
+             "--token-env", "BENCH_TOKEN", "--auth-scheme", "Token",
+             "--report-dir", "reports"],
+            folder,
+        )  # fmt: skip
+    return plugin, run
+
+
+def start_20000(contract) -> tuple[float, float]:
+    """Seconds to read and plan 20,000 probes: --params-file, then --param flags."""
+    from conformance.cli import _take_params, build_parser
+    from conformance.params import read_params_file
+    from conformance.run_cmd import param_sets
+
+    ids = [f"{i:08x}-0000-4000-8000-000000000000" for i in range(20_000)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "ids.csv")
+        path.write_text("jobId\n" + "\n".join(ids) + "\n")
+        started = time.perf_counter()
+        sets = read_params_file(str(path))
+        list(plan_requests(contract, (("getJob", s) for s in sets), "http://127.0.0.1"))
+        from_file = time.perf_counter() - started
+    argv = ["run", "--base-url", "http://127.0.0.1", "--operation", "getJob"]
+    for job in ids:
+        argv += ["--param", f"jobId={job}"]
+    started = time.perf_counter()
+    rest, params = _take_params(argv)  # as main() does; argparse alone: ~25 s
+    args = build_parser().parse_args(rest)
+    args.param = params
+    list(
+        plan_requests(
+            contract,
+            (("getJob", s) for s in param_sets(args.param)),
+            "http://127.0.0.1",
+        )
+    )
+    return from_file, time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probes", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--items", type=int, default=200)
     args = parser.parse_args()
     contract = conformance.load_contract(str(ROOT / "spec" / "qovery-getjob.yaml"))
     proc, url = start_server()
@@ -110,6 +198,15 @@ def main() -> int:
             plain = plain_rate(url, args.probes, c)
             print(f"{c:>11}  {ours:>13.0f}  {plain:>9.0f}  {ours / plain:>6.2f}  "
                   f"{peak_rss_mb():>11.1f}")  # fmt: skip
+        plugin, run = pytest_vs_run(url, args.items)
+        print(f"\n{args.items} live probes, fresh processes, start to exit:")
+        print(f"  pytest items (one client per session)  {plugin:6.2f} s")
+        print(f"  conformance run --params-file          {run:6.2f} s")
+        print(f"  ratio pytest / run                     {plugin / run:6.2f}x")
+        from_file, from_flags = start_20000(contract)
+        print("\n20,000 probes read and planned (before the first request):")
+        print(f"  --params-file ids.csv                  {from_file:6.2f} s")
+        print(f"  20,000 --param flags                   {from_flags:6.2f} s")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

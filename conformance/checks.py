@@ -13,11 +13,11 @@ runner runs them all (or those a caller names). Drift is yielded with
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .body import JSONProblem, parse_json
 from .model import Violation
 from .spec import (
     Location,
@@ -78,14 +78,9 @@ class Context:
         """The parsed body and "" — or (None, why it is not JSON)."""
         if self._json is _UNSET:
             try:
-                self._json = json.loads(exchange.body.decode("utf-8-sig"))
-            except UnicodeDecodeError as exc:
-                self._json, self._json_error = None, f"not UTF-8 (byte {exc.start})"
-            except json.JSONDecodeError as exc:
-                self._json = None
-                self._json_error = f"not JSON: {exc.msg} at {exc.lineno}:{exc.colno}"
-            except RecursionError:
-                self._json, self._json_error = None, "nested too deeply to parse"
+                self._json = parse_json(exchange.body)
+            except JSONProblem as exc:
+                self._json, self._json_error = None, str(exc)
         return self._json, self._json_error
 
     def validator(
@@ -292,4 +287,12 @@ def run_checks(
     found: list[CheckViolation] = []
     for name in names or list(CHECKS):
         found.extend(CHECKS[name](exchange, op, ctx))
-    return sorted(set(found)), branch_of(exchange, op, ctx)
+    return sorted(set(found), key=_order), branch_of(exchange, op, ctx)
+
+
+def _order(item: CheckViolation) -> tuple[Any, ...]:
+    """The dataclass order of CheckViolation as one flat key: the same order, built
+    once per item instead of per comparison (200,000 violations sort in a blink)."""
+    v = item.violation
+    return (item.check, v.pointer, v.keyword, v.message, v.branch, v.spec_pointer,
+            item.warning)  # fmt: skip

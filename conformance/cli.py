@@ -1,8 +1,9 @@
 """Command line: argv → settings → work → exit code. Never a traceback.
 
 Exit codes: 0 everything conforms, 1 something does not, 2 usage, config, spec or
-input error, 3 no answer from the target (errors only). `DESCRIPTION` and `EPILOG`
-are what `conformance --help` tells a user.
+input error (or an output that cannot be written), 3 no answer from the target or no
+probe got a status it expects (errors only), 130/143 a run stopped by SIGINT/SIGTERM.
+`DESCRIPTION` and `EPILOG` are what `conformance --help` tells a user.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
+from .body import DEFAULT_MAX_BODY
 from .errors import ConformanceError, PayloadError, UsageError
 from .redact import RedactingStream
 
-MAX_PAYLOAD_BYTES = 256 * 1024 * 1024
 DESCRIPTION = """\
 Prove that an HTTP API keeps its OpenAPI response contract: check payloads by hand
 (validate), probe a live API or replay recorded exchanges (run, replay), and inspect
@@ -30,7 +31,9 @@ exit codes:
   0  everything conforms (lint: no findings)
   1  something does not conform (lint: findings)
   2  usage, config, spec or input error (the message names the flag, file or key)
-  3  no answer from the target: errors only, no contract failure
+  3  no answer from the target, or no probe got a status it expects: errors
+     only, no contract failure
+  130/143  a run stopped by SIGINT/SIGTERM (reports of the finished probes)
 
 The API token is read from the environment variable that --token-env or token_env
 names, never from the command line; no output ever shows it."""
@@ -68,6 +71,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="stop asserting a format (repeatable; 'all' for every one)",
     )
+
+
+def _size(text: str) -> int:
+    from .body import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def version() -> str:
@@ -120,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="text for people (default), json for machines",
     )
     p.add_argument(
+        "--max-body-size",
+        type=_size,
+        metavar="SIZE",
+        help="largest payload read (default: 64MiB), stdin included",
+    )
+    p.add_argument(
         "payloads", nargs="+", metavar="PAYLOAD", help="JSON file, or - for stdin"
     )
     p.set_defaults(func=cmd_validate)
@@ -162,6 +180,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`run`'s `--param X` pairs taken out of argv, in order, and the rest.
+
+    argparse takes quadratic time over many repeats of one option (20,000 `--param`
+    flags: about 25 s); taken out first, they cost nothing. Only before `--`.
+    """
+    if not argv or argv[0] != "run" or argv.count("--param") < 64:
+        return argv, []
+    rest, params = [], []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            rest += argv[i:]
+            break
+        if token == "--param" and i + 1 < len(argv):
+            params.append(argv[i + 1])
+            i += 2
+            continue
+        rest.append(token)
+        i += 1
+    return rest, params
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: IO[str] | None = None,
@@ -180,7 +222,10 @@ def main(
 
 def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        rest, params = _take_params(list(sys.argv[1:] if argv is None else argv))
+        args = build_parser().parse_args(rest)
+        if params:
+            args.param = [*params, *args.param]
         func: Callable[[argparse.Namespace, IO[str], IO[str]], int] = args.func
         return func(args, out, err)
     except ConformanceError as exc:
@@ -240,32 +285,62 @@ def print_warnings(contract: Any, err: IO[str]) -> None:
             print(f"warning: {line}", file=err)
 
 
-def read_payload(name: str, stdin: IO[str] | None = None) -> Any:
-    """Parse one payload file (or stdin for "-"); errors name the file and position."""
+def read_payload(
+    name: str, stdin: IO[str] | None = None, cap: int = DEFAULT_MAX_BODY
+) -> Any:
+    """Parse one payload file (or stdin for "-"), at most `cap` bytes, exactly.
+
+    Errors name the file and position; integers of any length stay integers and
+    NaN/Infinity are refused (RFC 8259), as in a probe's body.
+    """
+    from .body import JSONProblem, format_size, parse_json
+
     label = "<stdin>" if name == "-" else name
-    raw = read_text(name, stdin)
+    too_big = PayloadError(
+        f"{label}: larger than {format_size(cap)} (raise --max-body-size to read it)"
+    )
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"{label}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise PayloadError(
-            f"{label}: nested too deeply to parse (more levels than the JSON parser "
-            "allows); not a plausible API response"
-        ) from None
+        if name == "-":
+            source = stdin or sys.stdin
+            binary = getattr(source, "buffer", None)
+            raw: bytes | str = (binary or source).read(cap + 1)
+        else:
+            path = Path(name)
+            if path.stat().st_size > cap:
+                raise too_big
+            with path.open("rb") as handle:
+                raw = handle.read(cap + 1)
+    except FileNotFoundError:
+        raise PayloadError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
+    except OSError as exc:
+        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    if len(raw) > cap:
+        raise too_big
+    try:
+        return parse_json(raw)
+    except JSONProblem as exc:
+        where = f"{label}:{exc.line}:{exc.column}" if exc.line else label
+        raise PayloadError(f"{where}: {exc.reason}") from None
 
 
-def read_text(name: str, stdin: IO[str] | None = None) -> str:
+def read_text(
+    name: str, stdin: IO[str] | None = None, cap: int = DEFAULT_MAX_BODY
+) -> str:
     """The text of one payload file (or stdin for "-"); errors name the file."""
     label = "<stdin>" if name == "-" else name
     try:
         if name == "-":
-            return (stdin or sys.stdin).read()
+            text = (stdin or sys.stdin).read(cap + 1)
+            if len(text) > cap:
+                raise PayloadError(f"{label}: larger than {cap} bytes")
+            return text
         path = Path(name)
-        if path.stat().st_size > MAX_PAYLOAD_BYTES:
-            raise PayloadError(f"{label}: larger than {MAX_PAYLOAD_BYTES >> 20} MB")
+        if path.stat().st_size > cap:
+            raise PayloadError(
+                f"{label}: larger than {cap} bytes (raise --max-body-size to read it)"
+            )
         return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise PayloadError(f"{label}: file not found") from None
@@ -301,6 +376,7 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             f"note: {label}: the response documents no body; any body conforms",
             file=err,
         )
+    cap = args.max_body_size or DEFAULT_MAX_BODY
     status: int | str = (
         int(response.status) if response.status.isdigit() else (response.status)
     )
@@ -318,7 +394,11 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         }
         try:
             # a recorded stream (SSE, JSON Lines): its text, every item checked
-            body = read_text(name) if stream is not None else read_payload(name)
+            body = (
+                read_text(name, cap=cap)
+                if stream is not None
+                else read_payload(name, cap=cap)
+            )
         except PayloadError as exc:
             # Said in its place (stderr, between the verdicts before and after it;
             # in the JSON list too), and the other payloads are still checked.

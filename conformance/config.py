@@ -73,6 +73,7 @@ def default_spec(start: Path | None = None) -> str:
 #   timeout, retries, concurrency, rate_limit, stream_items, stream_seconds,
 #   secret_headers, secret_values, probes
 #   checks (names in conformance.checks.CHECKS), drift (bool), nullable
+#   expect = [200] (statuses probes mean to reach), max_body_size = "64MiB"
 #   [targets.NAME]  base_url, token_env, auth_scheme, the limits, probes
 #   probes = [{operation = "getJob", params = [{jobId = "…"}, …]}, …]
 #
@@ -100,6 +101,8 @@ _TARGET_KEYS: dict[str, str] = {
     "secret_headers": "list of strings",
     "secret_values": "list of strings",
     "probes": "probes",
+    "expect": "statuses",
+    "max_body_size": "size",
 }
 _TOP_KEYS: dict[str, str] = {
     "spec": "string",
@@ -119,6 +122,7 @@ class ProbeEntry:
 
     operation: str
     params: dict[str, str]
+    expect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,10 +206,13 @@ class RunConfig:
         out = []
         for entry in raw:
             sets = entry.get("params") or [{}]
+            expect = tuple(str(x).upper() for x in entry.get("expect") or ())
             for params in sets:
                 out.append(
                     ProbeEntry(
-                        entry["operation"], {k: _text(v) for k, v in params.items()}
+                        entry["operation"],
+                        {k: _text(v) for k, v in params.items()},
+                        expect,
                     )
                 )
         return out
@@ -296,7 +303,35 @@ def _check_value(kind: str, value: Any, key: str) -> str:
         return "must be a table of named targets ([targets.staging])"
     if kind == "probes":
         return _check_probes(value, key)
+    if kind == "statuses":
+        return check_statuses(value)
+    if kind == "size":
+        return _check_size(value)
     return ""
+
+
+def check_statuses(value: Any) -> str:
+    """ "" if `value` is a list of statuses (200, "2XX"), else what is wrong."""
+    ok = isinstance(value, list) and value
+    for status in value if ok else ():
+        text = str(status).upper()
+        if isinstance(status, bool) or not re.fullmatch(r"[1-5](\d\d|XX)", text):
+            ok = False
+    return "" if ok else 'must be a list of statuses, e.g. [200] or ["2XX"]'
+
+
+def _check_size(value: Any) -> str:
+    from .body import parse_size
+
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return ""
+    if isinstance(value, str):
+        try:
+            parse_size(value)
+            return ""
+        except ValueError:
+            pass
+    return 'must be a size in bytes or like "64MiB"'
 
 
 def _check_probes(value: Any, key: str) -> str:
@@ -308,10 +343,12 @@ def _check_probes(value: Any, key: str) -> str:
     for i, entry in enumerate(value):
         if not isinstance(entry, dict):
             return f"[{i}] must be a table with operation and params"
-        unknown = set(entry) - {"operation", "params"}
+        unknown = set(entry) - {"operation", "params", "expect"}
         if unknown:
             first = sorted(unknown)[0]
-            return f"[{i}] has unknown key {first!r} (known: operation, params)"
+            return f"[{i}] has unknown key {first!r} (known: operation, params, expect)"
+        if "expect" in entry and check_statuses(entry["expect"]):
+            return f"[{i}].expect {check_statuses(entry['expect'])}"
         if not isinstance(entry.get("operation"), str):
             return f"[{i}].operation is required (an operationId string)"
         params = entry.get("params", [])

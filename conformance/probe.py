@@ -17,12 +17,16 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from .body import DEFAULT_MAX_BODY, BodyTooLarge
 from .errors import UsageError
 from .recording import Exchange, redact
 from .redact import Redactor
@@ -51,6 +55,7 @@ class ProbeRequest:
     method: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    expect: tuple[str, ...] = ()  # statuses the probe means to reach; (): any 2xx
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class ProbeSettings:
     secret_values: tuple[str, ...] = ()  # redacted wherever they appear
     verify: bool = True
     stream: StreamLimits = StreamLimits()  # streamed bodies (SSE, JSON Lines)
+    max_body_size: int = DEFAULT_MAX_BODY  # decoded bytes of one body
 
 
 def probe_name(operation_id: str, params: Mapping[str, str]) -> str:
@@ -105,21 +111,33 @@ def check_base_url(url: str, where: str = "--base-url") -> str:
 
 def plan_requests(
     contract: Contract,
-    probes: Iterable[tuple[str, Mapping[str, str]]],
+    probes: Iterable[tuple[Any, ...]],
     base_url: str,
     auth: tuple[str, str] | None = None,
+    *,
+    expect: Sequence[str] = (),
 ) -> Iterator[ProbeRequest]:
-    """Requests for (operationId, params) pairs; bad parameters raise UsageError."""
+    """Requests for (operationId, params[, expect]) tuples; bad ones raise UsageError.
+
+    `expect` lists the statuses every probe means to reach unless its own tuple
+    names some (default: the operation's documented 2xx, decided by the runner).
+    """
     base = check_base_url(base_url)
     prefix = contract.spec.base_path  # a Swagger 2.0 basePath
     if prefix and not urlsplit(base).path.endswith(prefix):
         base += prefix
     seen: dict[str, int] = {}
-    for index, (op_id, params) in enumerate(probes):
+    default = tuple(str(s).upper() for s in expect)
+    for index, probe in enumerate(probes):
+        op_id, params = probe[0], probe[1]
+        own = probe[2] if len(probe) > 2 else ()
         op = contract.operation(op_id)
         request = _request(op, index, dict(params), base, auth)
         name = unique_name(request.name, seen)
-        yield request if name == request.name else replace(request, name=name)
+        wanted = tuple(str(s).upper() for s in own) if own else default
+        if name != request.name or wanted:
+            request = replace(request, name=name, expect=wanted)
+        yield request
 
 
 def unique_name(name: str, seen: dict[str, int]) -> str:
@@ -254,6 +272,65 @@ def _backoff(settings: ProbeSettings, attempt: int) -> float:
     return delay * (0.5 + random.random() / 2)  # jitter: retries do not align
 
 
+class _Inflater:
+    """gzip/deflate decoding that never yields more than it is asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding in ("gzip", "x-gzip")
+        wbits = zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS
+        self.engine = zlib.decompressobj(wbits)
+        self.started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """At most `room` decoded bytes of `data` (the rest waits in the engine)."""
+        if not self.started and not self.gzip and data:
+            self.started = True
+            if data[0] & 0x0F != 8:  # deflate without its zlib header (raw)
+                self.engine = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            return self.engine.decompress(self.engine.unconsumed_tail + data, room)
+        except zlib.error as exc:
+            raise _DecodeError(f"cannot decode the {self._name} body: {exc}") from None
+
+    @property
+    def _name(self) -> str:
+        return "gzip" if self.gzip else "deflate"
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.engine.unconsumed_tail)
+
+
+class _DecodeError(Exception):
+    """A body whose Content-Encoding does not decode."""
+
+
+async def read_body(response: httpx.Response, cap: int) -> bytes:
+    """The decoded body of a streamed response, at most `cap` bytes.
+
+    The cap counts decoded bytes, so a small gzip body that inflates to gigabytes
+    stops at the cap too (BodyTooLarge); reading stops there, the rest is not read.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    body = bytearray()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = _Inflater(encoding)
+        async for chunk in response.aiter_raw():
+            piece = inflater.feed(chunk, cap - len(body) + 1)
+            body += piece
+            while inflater.pending and len(body) <= cap:
+                body += inflater.feed(b"", cap - len(body) + 1)
+            if len(body) > cap:
+                raise BodyTooLarge(cap)
+        return bytes(body)
+    # identity (or an encoding we did not ask for: httpx decodes, chunk by chunk)
+    async for chunk in response.aiter_bytes():
+        if len(body) + len(chunk) > cap:
+            raise BodyTooLarge(cap)
+        body += chunk
+    return bytes(body)
+
+
 async def _send_one(
     client: httpx.AsyncClient,
     request: ProbeRequest,
@@ -270,6 +347,7 @@ async def _send_one(
         await limiter.wait()
         started = time.perf_counter()
         streamed = None
+        response = None
         try:
             built = client.build_request(
                 request.method, request.url, headers=dict(request.headers)
@@ -279,13 +357,34 @@ async def _send_one(
                 response = await client.send(built, stream=True)
                 if not _is_stream(response):
                     try:
-                        await response.aread()
+                        body = await read_body(response, settings.max_body_size)
                     finally:
-                        await response.aclose()  # a timeout frees the connection
+                        await response.aclose()
             if _is_stream(response):  # read item by item, up to the stream limits
                 ctype = response.headers.get("content-type", "")
-                streamed = await read_stream(response, ctype, settings.stream)
-        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+                limits = replace(settings.stream, max_bytes=settings.max_body_size)
+                streamed = await read_stream(response, ctype, limits)
+                body = streamed.body
+        except BodyTooLarge as exc:
+            # Deterministic: another attempt would only read the same flood again.
+            assert response is not None
+            return _snapshot(
+                request,
+                settings,
+                sent_headers,
+                response,
+                time.perf_counter() - started,
+                attempt,
+                error=str(exc),
+                notes=notes,
+            )
+        except (
+            httpx.HTTPError,
+            httpx.InvalidURL,
+            TimeoutError,
+            MemoryError,
+            _DecodeError,
+        ) as exc:
             # Any failure to get a usable answer (transport, decoding, redirects) is
             # this probe's error; it never takes the rest of the run down with it.
             elapsed = time.perf_counter() - started
@@ -324,6 +423,7 @@ async def _send_one(
             response,
             elapsed,
             attempt,
+            body=body,
             notes=notes,
             exhausted=response.status_code in RETRY_STATUSES,
             streamed=streamed,
@@ -338,6 +438,10 @@ def _is_stream(response: httpx.Response) -> bool:
 def _describe(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError) or type(exc).__name__.endswith("Timeout"):
         return f"timed out after {timeout:g}s ({type(exc).__name__})"
+    if isinstance(exc, MemoryError):
+        return "out of memory while reading the body (lower --max-body-size)"
+    if isinstance(exc, _DecodeError):
+        return str(exc)
     text = str(exc) or "no answer"
     return f"{type(exc).__name__}: {text}"
 
@@ -350,6 +454,7 @@ def _snapshot(
     elapsed: float,
     attempts: int,
     *,
+    body: bytes = b"",
     error: str | None = None,
     notes: Sequence[str] = (),
     exhausted: bool = False,
@@ -358,6 +463,8 @@ def _snapshot(
     extra: dict[str, Any] = {}
     if streamed is not None:
         extra["stream"] = streamed.extra()
+    if request.expect:
+        extra["expect"] = list(request.expect)
     if notes:
         extra["retries"] = list(notes)
     if exhausted:
@@ -372,13 +479,7 @@ def _snapshot(
         request_headers=sent_headers,
         status=response.status_code if response is not None else None,
         response_headers=tuple(response.headers.multi_items()) if response else (),
-        body=(
-            streamed.body
-            if streamed is not None
-            else response.content
-            if response is not None
-            else b""
-        ),
+        body=body,
         elapsed=elapsed,
         attempts=attempts,
         error=error,
@@ -410,41 +511,152 @@ def client_for(settings: ProbeSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
         timeout=httpx.Timeout(settings.timeout),
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            # only encodings read_body can stop at the cap while decoding
+            "Accept-Encoding": "gzip, deflate",
+        },
         follow_redirects=False,
         verify=settings.verify,
         trust_env=False,  # a proxy from the environment must not see the token
     )
 
 
+class Stop:
+    """A request to stop sending, from a signal handler or another thread.
+
+    `bind(cancel)` is called by `send_all` once its workers run; `stop()` then
+    cancels them (thread-safe). A stop that comes first cancels at bind time.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._cancel: Callable[[], None] | None = None
+
+    def bind(self, cancel: Callable[[], None] | None) -> None:
+        self._cancel = cancel
+        if cancel is not None and self.requested:
+            cancel()
+
+    def stop(self) -> None:
+        self.requested = True
+        if self._cancel is not None:
+            self._cancel()
+
+
 async def _send_all(
     requests: Iterable[ProbeRequest],
     settings: ProbeSettings,
     handle: Callable[[Exchange], None],
+    stop: Stop | None,
 ) -> None:
     pending = iter(requests)
     limiter = _RateLimiter(settings.rate_limit)
-    async with client_for(settings) as client:
+    loop = asyncio.get_running_loop()
+    # Checks run in one worker thread, off the event loop: a slow check never
+    # delays another probe's reads, so a timeout measures the network, not our CPU.
+    # One thread also keeps `handle` single-threaded (results, cassette, journal).
+    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conformance-check")
+    try:
+        async with client_for(settings) as client:
 
-        async def worker() -> None:
-            # Workers pull from one iterator: at most `concurrency` requests exist
-            # at once, so memory stays flat however many probes are planned.
-            for request in pending:
-                handle(await _send_one(client, request, settings, limiter))
+            async def worker() -> None:
+                # Workers pull from one iterator and wait for their check: at most
+                # `concurrency` exchanges exist at once, so memory stays flat.
+                for request in pending:
+                    if stop is not None and stop.requested:
+                        return
+                    exchange = await _send_one(client, request, settings, limiter)
+                    await loop.run_in_executor(checker, handle, exchange)
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, settings.concurrency)):
-                group.create_task(worker())
+            async with asyncio.TaskGroup() as group:
+                tasks = [
+                    group.create_task(worker())
+                    for _ in range(max(1, settings.concurrency))
+                ]
+                if stop is not None:
+                    stop.bind(lambda: loop.call_soon_threadsafe(_cancel_all, tasks))
+    finally:
+        if stop is not None:
+            stop.bind(None)
+        # A check already running finishes (its probe is done); queued ones are not.
+        checker.shutdown(wait=True, cancel_futures=True)
+
+
+def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
 
 
 def send_all(
     requests: Iterable[ProbeRequest],
     settings: ProbeSettings,
     handle: Callable[[Exchange], None],
+    *,
+    stop: Stop | None = None,
 ) -> None:
-    """Send every request (bounded concurrency) and hand each `Exchange` to `handle`."""
+    """Send every request (bounded concurrency) and hand each `Exchange` to `handle`.
+
+    `handle` runs in a worker thread, one exchange at a time. `stop.stop()` ends
+    the run early: nothing new is sent, in-flight probes are cancelled.
+    """
     try:
-        asyncio.run(_send_all(requests, settings, handle))
+        asyncio.run(_send_all(requests, settings, handle, stop))
     except BaseExceptionGroup as group:
         # A callback or planning error inside a worker: re-raise the first one as is.
         raise group.exceptions[0] from None
+
+
+class Session:
+    """One client on one event loop thread, kept for many sends (pytest live items).
+
+    Building an `httpx.AsyncClient` costs tens of milliseconds (TLS context), so
+    items of one pytest session (one per xdist worker) share this one. The loop runs
+    in its own thread, so `prefetch` can send the next item's request while pytest
+    reports the current one.
+    """
+
+    def __init__(self, settings: ProbeSettings) -> None:
+        self.settings = settings
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="conformance-live", daemon=True
+        )
+        self._thread.start()
+        self._client: httpx.AsyncClient | None = None
+        self._limiter = _RateLimiter(settings.rate_limit)
+        self._pending: dict[int, Future[Exchange]] = {}
+
+    def prefetch(self, request: ProbeRequest) -> None:
+        """Start sending `request` now; `send(request)` then collects its answer."""
+        if request.index not in self._pending:
+            self._pending[request.index] = asyncio.run_coroutine_threadsafe(
+                self._send(request), self._loop
+            )
+
+    def send(self, request: ProbeRequest) -> Exchange:
+        """The exchange of `request` (sent now, unless prefetched)."""
+        self.prefetch(request)
+        return self._pending.pop(request.index).result()
+
+    async def _send(self, request: ProbeRequest) -> Exchange:
+        if self._client is None:
+            self._client = client_for(self.settings)
+        return await _send_one(self._client, request, self.settings, self._limiter)
+
+    def close(self) -> None:
+        """Drop prefetched answers nobody asked for, close the client and the loop."""
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
+
+        async def shutdown() -> None:
+            if self._client is not None:
+                await self._client.aclose()
+                self._client = None
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()

@@ -36,6 +36,8 @@ _CONTRACT = pytest.StashKey[Any]()  # the loaded contract, or the ConformanceErr
 _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
+_SESSION = pytest.StashKey[Any]()  # probe.Session: one client for every live item
+_NEXT = pytest.StashKey[Any]()  # the item this process runs after this one
 _CONFIGS: list[pytest.Config] = []  # active sessions, innermost last (pytester nests)
 _CLI_FLAG = re.compile(r"(?<![\w-])--(spec|base-url)(?![\w-])")
 
@@ -70,6 +72,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config in _CONFIGS:
         _CONFIGS.remove(config)
+    session = config.stash.get(_SESSION, None)
+    if session is not None:
+        del config.stash[_SESSION]
+        session.close()
 
 
 # -- the contract --------------------------------------------------------------------
@@ -175,6 +181,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Remember the next item (pytest and each xdist worker know it) for prefetching."""
+    if isinstance(item, LiveProbeItem):
+        item.stash[_NEXT] = nextitem
+
+
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -266,13 +279,10 @@ class _ExchangeItem(pytest.Item):
             properties.append(("drift", drift))
         self.user_properties += [(k, self.known.text(v)) for k, v in properties]
         if self.result.outcome == ERROR:
-            pytest.fail(
-                self.known.text(
-                    f"{self.name}: no answer from {self.result.url or 'the API'}: "
-                    f"{self.result.error}"
-                ),
-                pytrace=False,
-            )
+            why = self.result.error
+            if self.result.error_kind == "network":
+                why = f"no answer from {self.result.url or 'the API'}: {why}"
+            pytest.fail(self.known.text(f"{self.name}: {why}"), pytrace=False)
 
     def runtest(self) -> None:
         from .assertions import Verdict, excerpt, failure_text
@@ -319,17 +329,27 @@ class LiveProbeItem(_ExchangeItem):
         self.index = index
 
     def exchange(self) -> Exchange:
-        from .probe import send_all
-
-        requests, settings = _plan(self.config)
-        sent: list[Exchange] = []
-        send_all([requests[self.index]], settings, sent.append)
-        return sent[0]
+        requests, _ = _plan(self.config)
+        session = _session(self.config)
+        following = self.stash.get(_NEXT, None)
+        if isinstance(following, LiveProbeItem):
+            # This worker runs it next: its request travels while this one is judged.
+            session.prefetch(requests[following.index])
+        return session.send(requests[self.index])
 
     def redactor(self) -> Redactor:
         from .probe import redactor_of
 
         return super().redactor().merged(redactor_of(_plan(self.config)[1]))
+
+
+def _session(config: pytest.Config) -> Any:
+    """The live items' one client and event loop (per session, so per xdist worker)."""
+    if _SESSION not in config.stash:
+        from .probe import Session
+
+        config.stash[_SESSION] = Session(_plan(config)[1])
+    return config.stash[_SESSION]
 
 
 def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
@@ -351,6 +371,7 @@ def _plan(config: pytest.Config) -> tuple[list[Any], Any]:
             retries=None,
             concurrency=None,
             rate_limit=None,
+            max_body_size=None,
         )
         try:
             requests, settings, _ = plan(

@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
+from .body import DEFAULT_MAX_BODY, format_size
 from .errors import UsageError
+from .linefile import LineFile
 from .redact import ALWAYS_SECRET_HEADERS, Redactor
 from .redact import REDACTED as REDACTED  # re-exported: cassettes show it
 
@@ -202,8 +202,9 @@ class CassetteWriter:
     """Streams redacted exchanges to `DIR/<name>.jsonl`; the file appears whole.
 
     Lines go to a temporary file beside the target as they come (memory stays flat
-    for long runs) and `close()` sorts nothing, it renames: a crash leaves the old
-    cassette, never half a new one. Lines are in completion order; `load` sorts.
+    for long runs) and `close()` renames it onto the target: a crash leaves the old
+    cassette, never half a new one. `salvage()` (a second signal) publishes the
+    whole lines written so far. Lines are in completion order; `load` sorts.
     """
 
     def __init__(
@@ -216,44 +217,34 @@ class CassetteWriter:
         redactor: Redactor | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{name}.jsonl"
         self.redactor = Redactor(secret_values, secret_headers)
         if redactor is not None:
             self.redactor = self.redactor.merged(redactor)
-        fd, self._tmp = tempfile.mkstemp(
-            dir=self.directory, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        self._handle: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        self.count = 0
+        self._file = LineFile(self.path)
+
+    @property
+    def count(self) -> int:
+        return self._file.count
 
     def write(self, exchange: Exchange) -> None:
-        assert self._handle is not None, "cassette already closed"
         known = self.redactor.learned_from(exchange)
         line = json.dumps(to_json(known.data(exchange)), ensure_ascii=False)
         # The line once more as text: a form the fields did not show (a secret
         # split between JSON escapes) is caught in what is actually written.
-        self._handle.write(known.text(line) + "\n")
-        self.count += 1
+        self._file.write_line(known.text(line))
 
     def close(self) -> None:
         """Publish the cassette (atomic rename)."""
-        if self._handle is None:
-            return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        self._handle = None
-        os.chmod(self._tmp, 0o644)
-        os.replace(self._tmp, self.path)
+        self._file.close()
+
+    def salvage(self) -> None:
+        """Publish the whole lines written so far (safe in a signal handler)."""
+        self._file.salvage()
 
     def abort(self) -> None:
         """Drop what was written; the previous cassette (if any) stays."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._tmp)
+        self._file.abort()
 
     def __enter__(self) -> CassetteWriter:
         return self
@@ -287,27 +278,63 @@ def cassette_files(location: str | os.PathLike[str]) -> list[Path]:
     raise UsageError(f"{path}: no such cassette file or directory")
 
 
-def load(location: str | os.PathLike[str]) -> Iterator[Exchange]:
+def load(
+    location: str | os.PathLike[str], max_body_size: int = DEFAULT_MAX_BODY
+) -> Iterator[Exchange]:
     """Every exchange recorded at `location`, in probe order within each file.
 
     A bad line is a UsageError naming the file and line (`x.jsonl:3: ...`); a last
-    line cut short (a copy or a run that stopped mid-write) says so.
+    line cut short (a copy or a run that stopped mid-write) says so. A body over
+    `max_body_size` (decoded bytes) becomes that exchange's error, as in a live run;
+    a line too long to hold such a body is refused, naming it. Lines are read one
+    at a time, never the whole file.
     """
+    # A body is stored as JSON text (escapes up to 6x, base64 4/3): room for that.
+    limit = 6 * max_body_size + 65536
     for path in cassette_files(location):
         exchanges = []
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as exc:
             raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
-        lines = data.split(b"\n")
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            cut = number == len(lines) and not data.endswith(b"\n")
-            exchanges.append(from_json(_line(raw, where, cut), where))
+        with handle:
+            for number, (raw, cut) in enumerate(_lines(handle, path, limit), 1):
+                if not raw.strip():
+                    continue
+                where = f"{path}:{number}"
+                if raw is _TOO_LONG:
+                    raise UsageError(
+                        f"{where}: line longer than a body of "
+                        f"{format_size(max_body_size)} can take (raise "
+                        "--max-body-size to replay it)"
+                    )
+                line = _line(raw, where, cut)
+                exchanges.append(_capped(from_json(line, where), max_body_size))
         exchanges.sort(key=lambda e: e.index)
         yield from exchanges
+
+
+_TOO_LONG = b"\0too long\0"
+
+
+def _lines(handle: IO[bytes], path: Path, limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Each line of `handle` (read up to `limit` bytes, else `_TOO_LONG`) and
+    whether it is a last line without its newline (cut short)."""
+    try:
+        while True:
+            raw = handle.readline(limit)
+            if not raw:
+                return
+            if len(raw) >= limit and not raw.endswith(b"\n"):
+                while True:  # skip the rest of the line without holding it
+                    rest = handle.readline(limit)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                yield _TOO_LONG, False
+                continue
+            yield raw.removesuffix(b"\n"), not raw.endswith(b"\n")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read cassette: {exc.strerror}") from None
 
 
 def _line(raw: bytes, where: str, cut: bool) -> dict[str, Any]:
@@ -328,3 +355,13 @@ def _line(raw: bytes, where: str, cut: bool) -> dict[str, Any]:
     if not isinstance(line, dict):
         raise UsageError(f"{where}: not a cassette line: expected an object")
     return line
+
+
+def _capped(exchange: Exchange, cap: int) -> Exchange:
+    if len(exchange.body) <= cap:
+        return exchange
+    return replace(
+        exchange,
+        body=b"",
+        error=f"body larger than {format_size(cap)}, read stopped",
+    )

@@ -25,23 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import load_run_config
     from .redact import learn
-    from .run_cmd import Progress, _checks, contract_for, report
-    from .runner import run_replay
+    from .run_cmd import contract_for, replay, report_paths
 
     cfg = load_run_config(args.config)
     redactor = cfg.redactor()  # a cassette from elsewhere may hold the token
     learn(out, redactor)
     learn(err, redactor)
     contract = contract_for(args, cfg)
-    checks = _checks(cfg)
-    progress = Progress(err)
-    run = run_replay(
-        contract,
-        args.cassettes,
-        checks=checks,
-        drift=cfg.value("drift") is not False,
-        progress=progress,
-        redactor=redactor,
-    )
-    progress.finish()
-    return report(run, args, cfg, out, checks)
+    paths = report_paths(args, cfg)
+    return replay(args, cfg, contract, args.cassettes, paths, out, err, redactor)

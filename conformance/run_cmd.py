@@ -6,12 +6,18 @@ probes without one; `conformance run` alone replays the recordings the config na
 (default `recordings/getjob`) offline. Flags override the file; the file overrides
 the defaults. The token is read from the environment variable `--token-env` (or
 `token_env`) names, never from the command line. Exit 0 all conform, 1 any contract
-failure, 2 usage or config error, 3 errors only (no answer from the target).
+failure, 2 usage or config error (or a report that cannot be written), 3 errors only
+(no answer, or no probe got a status it expects), 130/143 stopped by SIGINT/SIGTERM.
+
+Before the first probe every output path is proven writable and the previous
+reports are moved to `NAME.previous`; each finished probe goes to
+`reports/journal.jsonl` as it completes; the reports are written as one set.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -23,6 +29,7 @@ from .errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from .config import RunConfig
     from .contract import Contract
+    from .redact import Redactor
     from .runner import RunResult
 
 DEFAULTS: dict[str, Any] = {
@@ -48,6 +55,23 @@ def _at_least(low: float, kind: type = float) -> Any:
         return value
 
     return parse
+
+
+def _size(text: str) -> int:
+    from .body import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _status(text: str) -> str:
+    if not re.fullmatch(r"[1-5](\d\d|[xX][xX])", text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an HTTP status (e.g. 200, 404 or 2XX)"
+        )
+    return text.strip().upper()
 
 
 def _rate(text: str) -> float:
@@ -77,6 +101,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", metavar="FILE", help="results JSON (default: DIR/results.json)"
     )
+    parser.add_argument(
+        "--max-body-size",
+        type=_size,
+        metavar="SIZE",
+        help="largest body read, decoded (default: 64MiB); a larger one is that "
+        "probe's error",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,6 +134,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="a parameter; repeating a name starts another probe",
+    )
+    parser.add_argument(
+        "--params-file",
+        metavar="FILE",
+        help="parameter sets, one probe each: JSON Lines or CSV with a header",
+    )
+    parser.add_argument(
+        "--expect-status",
+        action="append",
+        type=_status,
+        metavar="CODE",
+        help="a status the probes mean to reach (repeatable; default: the "
+        "documented 2xx); another documented status is an error",
     )
     parser.add_argument(
         "--auth-scheme",
@@ -218,32 +262,85 @@ class Progress:
             self.err.flush()
 
 
+def report_paths(args: argparse.Namespace, cfg: RunConfig) -> dict[str, Any]:
+    """Where this run's reports go, by report (and the journal)."""
+    from .reporting.journal import JOURNAL_NAME
+    from .reporting.results import report_paths as paths_of
+
+    report_dir = args.report_dir or cfg.path_value("report_dir") or "reports"
+    paths: dict[str, Any] = paths_of(report_dir, args.junit, args.json)
+    paths["journal"] = paths["summary"].with_name(JOURNAL_NAME)
+    return paths
+
+
+_FLAG_OF = {"junit": "--junit", "json": "--json"}
+
+
+def _write_error(exc: OSError, paths: dict[str, Any], args: argparse.Namespace) -> str:
+    """`--junit out/x: Is a directory`: the flag and path the user gave."""
+    where = exc.filename or ""
+    for key, path in paths.items():
+        if str(path) == where:
+            flag = _FLAG_OF.get(key) if getattr(args, key, None) else None
+            flag = flag or ("--record" if key == "record" else "--report-dir")
+            return f"{flag} {where}: {exc.strerror or exc}"
+    return f"cannot write {where or 'the reports'}: {exc.strerror or exc}"
+
+
+def prepare(paths: dict[str, Any], args: argparse.Namespace) -> None:
+    """Before the first probe: every output can be written; old reports set aside."""
+    from .reporting.files import check_writable, set_aside
+
+    try:
+        check_writable(paths.values())
+        set_aside(p for k, p in paths.items() if k != "record")
+    except OSError as exc:
+        raise UsageError(_write_error(exc, paths, args)) from None
+
+
+def open_journal(
+    paths: dict[str, Any], args: argparse.Namespace, checks: Any, redactor: Redactor
+) -> Any:
+    from .reporting.journal import Journal
+
+    try:
+        return Journal(paths["journal"], checks, redactor)
+    except OSError as exc:
+        raise UsageError(_write_error(exc, paths, args)) from None
+
+
 def report(
     run: RunResult,
     args: argparse.Namespace,
-    cfg: RunConfig,
+    paths: dict[str, Any],
     out: IO[str],
     checks: list[str] | None,
 ) -> int:
-    """Write the reports, print the summary, return the run's exit code."""
-    from .reporting import results, summary
+    """Write the reports as one set, print the summary, return the exit code."""
+    from .reporting import summary
+    from .reporting.files import write_set
+    from .reporting.results import render_reports
 
-    report_dir = args.report_dir or cfg.path_value("report_dir") or "reports"
     try:
-        paths = results.write_reports(
-            run,
-            report_dir,
-            junit_path=args.junit,
-            json_path=args.json,
-            check_names=checks,
-        )
+        write_set(render_reports(run, paths, checks))
     except OSError as exc:
-        raise UsageError(
-            f"cannot write reports ({exc.filename or report_dir}): {exc.strerror}"
-        ) from None
+        raise UsageError(_write_error(exc, paths, args)) from None
     print(run.redactor.text(summary.console(run)), file=out)
-    print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
+    shown = [paths["junit"], paths["json"], paths["summary"]]
+    print("reports: " + ", ".join(str(p) for p in shown), file=out)
     return run.exit_code
+
+
+def journal_observer(journal: Any, paths: dict[str, Any], args: Any) -> Any:
+    """Append each result to the journal; a failed write names the journal."""
+
+    def observe(result: Any) -> None:
+        try:
+            journal.write(result)
+        except OSError as exc:
+            raise UsageError(_write_error(exc, paths, args)) from None
+
+    return observe
 
 
 def _checks(cfg: RunConfig) -> list[str] | None:
@@ -253,16 +350,25 @@ def _checks(cfg: RunConfig) -> list[str] | None:
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .config import DEFAULT_RECORDINGS, load_run_config
+    from .interrupt import Interrupts
     from .probe import redactor_of
     from .redact import learn
-    from .runner import run_live, run_replay
+    from .runner import run_live
 
     cfg = load_run_config(args.config)
     live = args.target is not None or args.base_url is not None
     checks = _checks(cfg)
     drift = cfg.value("drift") is not False
+    paths = report_paths(args, cfg)
     if not live:
-        for flag in ("operation", "record", "auth_scheme", "token_env"):
+        for flag in (
+            "operation",
+            "record",
+            "auth_scheme",
+            "token_env",
+            "params_file",
+            "expect_status",
+        ):
             if getattr(args, flag) is not None:
                 raise UsageError(
                     f"--{flag.replace('_', '-')} needs a live target: "
@@ -283,42 +389,99 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             "(probe a live API with `conformance run TARGET` or --base-url URL)",
             file=out,
         )
-        progress = Progress(err)
-        run = run_replay(
-            contract,
-            _shown(location),
-            checks=checks,
-            drift=drift,
-            progress=progress,
-            redactor=redactor,
-        )
-        progress.finish()
-        return report(run, args, cfg, out, checks)
+        return replay(args, cfg, contract, _shown(location), paths, out, err, redactor)
 
     contract = contract_for(args, cfg)
     requests, settings, base_url = plan(args, cfg, contract, err)
-    learn(out, redactor_of(settings))
-    learn(err, redactor_of(settings))
-    progress = Progress(err)
+    redactor = redactor_of(settings)
+    learn(out, redactor)
+    learn(err, redactor)
+    if settings.auth is None:
+        print(
+            "no token: probing without credentials (set token_env or --token-env "
+            "to the name of the variable holding the API token)",
+            file=out,
+        )
     if args.record is not None:
+        paths["record"] = os.path.join(args.record, "exchanges.jsonl")
+    prepare(paths, args)
+    journal = open_journal(paths, args, checks, redactor)
+    progress = Progress(err)
+    with Interrupts() as interrupts:
+        from .reporting.files import discard_staged
+
+        interrupts.keep(journal.salvage)
+        interrupts.keep(discard_staged)  # a second signal while reports are written
         try:
-            os.makedirs(args.record, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"--record {args.record}: {exc.strerror}") from None
+            run = run_live(
+                contract,
+                requests,
+                settings,
+                target=base_url,
+                record=args.record,
+                checks=checks,
+                drift=drift,
+                progress=progress,
+                observe=journal_observer(journal, paths, args),
+                interrupts=interrupts,
+            )
+        except OSError as exc:  # the cassette: disk full, removed folder
+            raise UsageError(_write_error(exc, paths, args)) from None
+        finally:
+            progress.finish()
+            with contextlib.suppress(OSError):  # an error of its own said so
+                journal.close()
+        return report(run, args, paths, out, checks)
+
+
+def replay(
+    args: argparse.Namespace,
+    cfg: RunConfig,
+    contract: Contract,
+    location: str,
+    paths: dict[str, Any],
+    out: IO[str],
+    err: IO[str],
+    redactor: Redactor,
+) -> int:
+    """Replay the cassettes at `location` and write the reports (run and replay).
+
+    `redactor` knows the project's secrets: a cassette from elsewhere may hold one.
+    """
+    from .runner import run_replay
+
+    checks = _checks(cfg)
+    prepare(paths, args)
+    journal = open_journal(paths, args, checks, redactor)
+    progress = Progress(err)
     try:
-        run = run_live(
+        run = run_replay(
             contract,
-            requests,
-            settings,
-            target=base_url,
-            record=args.record,
+            location,
             checks=checks,
-            drift=drift,
+            drift=cfg.value("drift") is not False,
             progress=progress,
+            observe=journal_observer(journal, paths, args),
+            max_body_size=max_body_size(args, cfg),
+            redactor=redactor,
         )
     finally:
         progress.finish()
-    return report(run, args, cfg, out, checks)
+        with contextlib.suppress(OSError):  # an error of its own said so
+            journal.close()
+    return report(run, args, paths, out, checks)
+
+
+def max_body_size(args: argparse.Namespace, cfg: RunConfig, target: Any = None) -> int:
+    """--max-body-size > max_body_size of the target > of the file > 64 MiB."""
+    from .body import DEFAULT_MAX_BODY, parse_size
+
+    if args.max_body_size is not None:
+        return int(args.max_body_size)
+    value = cfg.value("max_body_size", target)
+    if value is None:
+        return DEFAULT_MAX_BODY
+    return value if isinstance(value, int) else parse_size(value)
 
 
 def _shown(location: str) -> str:
@@ -351,11 +514,18 @@ def plan(
     else:
         base_url = check_base_url(base_url)
 
-    if args.param or args.operation:
+    params_file = getattr(args, "params_file", None)
+    if params_file and args.param:
+        raise UsageError("--params-file and --param: give the parameters one way")
+    probes: list[tuple[Any, ...]]
+    if args.param or args.operation or params_file:
+        from .params import read_params_file
+
         op_id = args.operation or _only_operation(cfg, target, contract)
-        probes = [(op_id, params) for params in param_sets(args.param)]
+        sets = read_params_file(params_file) if params_file else param_sets(args.param)
+        probes = [(op_id, params) for params in sets]
     else:
-        probes = [(p.operation, p.params) for p in cfg.probes(target)]
+        probes = [(p.operation, p.params, p.expect) for p in cfg.probes(target)]
         if not probes:
             raise UsageError(
                 "nothing to probe: pass --operation ID --param NAME=VALUE, or list "
@@ -385,12 +555,6 @@ def plan(
         first = contract.operation(probes[0][0])
         auth = auth_header(contract, first, token, scheme)
         secrets.append(token)
-    elif any(contract.operation(op).security for op, _ in probes):
-        print(
-            "warning: no token variable (--token-env or token_env): probing without "
-            "credentials",
-            file=err,
-        )
     settings = ProbeSettings(
         timeout=float(limits["timeout"]),
         retries=int(limits["retries"]),
@@ -403,8 +567,10 @@ def plan(
         auth=auth,
         secret_headers=tuple(cfg.value("secret_headers", target) or ()),
         secret_values=tuple(secrets),
+        max_body_size=max_body_size(args, cfg, target),
     )
-    requests = list(plan_requests(contract, probes, base_url, auth))
+    expect = getattr(args, "expect_status", None) or cfg.value("expect", target) or ()
+    requests = list(plan_requests(contract, probes, base_url, auth, expect=expect))
     return requests, settings, base_url
 
 

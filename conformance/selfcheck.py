@@ -385,6 +385,13 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         raise UsageError(
             f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
         )
+    if args.junit:  # a bad path fails now, not after the work
+        from .reporting.files import check_writable
+
+        try:
+            check_writable([args.junit])
+        except OSError as exc:
+            raise UsageError(f"--junit {args.junit}: {exc.strerror}") from None
     contract = load(args, err)
     print_warnings(contract, err)
     if args.all:
@@ -420,7 +427,10 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(render_text(result), file=out)
         results.append(result)
     if args.junit:
-        junit.write(args.junit, suites(results), name="conformance selfcheck")
+        try:
+            junit.write(args.junit, suites(results), name="conformance selfcheck")
+        except OSError as exc:
+            raise UsageError(f"--junit {args.junit}: {exc.strerror}") from None
     broken = [r.label for r in results if not r.ok]
     print(
         f"{len(results) - len(broken)} of {len(results)} response bodies hold"

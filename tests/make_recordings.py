@@ -54,6 +54,11 @@ def record(target: Path = RECORDINGS, job_ids: tuple[str, ...] = BUNDLED) -> int
             str(target),
             "--report-dir",
             reports,
+            # the missing job is probed on purpose: its 404 is what it should get
+            "--expect-status",
+            "200",
+            "--expect-status",
+            "404",
         ]
         for job_id in job_ids:
             argv += ["--param", f"jobId={job_id}"]

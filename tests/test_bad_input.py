@@ -312,7 +312,7 @@ def test_unknown_operation_without_a_near_name_suggests_nothing(
     [
         (b'{\n  "a": 1,\n  b}', ":3:3: not JSON"),
         (b"", ":1:1: not JSON"),
-        (b'{"a": NaN', ":1:10: not JSON"),
+        (b'{"a": NaN', ":1:7: not JSON: NaN is not a JSON value"),  # first fault
         (b'{"a": 1}\n{"b": 2}\n', ":2:1: not JSON: Extra data"),
         (b'{"a": "\xff"}', ": not UTF-8 text (byte 7)"),
     ],

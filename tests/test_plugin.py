@@ -336,12 +336,14 @@ def test_a_missing_spec_errors_the_tests_that_ask_naming_the_flag(
 
 
 def _exchange(index: int, job_id: str, status: int | None, body: object = b"",
-              headers=JSON, error: str | None = None) -> Exchange:  # fmt: skip
+              headers=JSON, error: str | None = None,
+              expect=()) -> Exchange:  # fmt: skip
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return Exchange(
         index, f"getJob[jobId={job_id}]", "getJob", {"jobId": job_id}, "GET",
         f"http://staging.example/job/{job_id}", status=status,
         response_headers=headers if status is not None else (), body=raw, error=error,
+        extra={"expect": list(expect)} if expect else {},
     )  # fmt: skip
 
 
@@ -351,7 +353,7 @@ CASSETTE = [
     _exchange(2, q.SERVER_ERROR, 500, b"<html>oops</html>",
               (("content-type", "text/html"),)),
     _exchange(3, q.DROPPED, None, error="ConnectError: refused (after 3 attempts)"),
-    _exchange(4, q.MISSING, 404, b"", ()),
+    _exchange(4, q.MISSING, 404, b"", (), expect=["404"]),  # a probe meant to 404
     _exchange(5, q.LIFECYCLE, 200, q.lifecycle_job()),
 ]  # fmt: skip
 OUTCOMES = {
@@ -484,3 +486,49 @@ def test_live_tests_are_deselected_without_a_base_url(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_live_items_of_a_session_share_one_client_and_its_connections(
+    pytester: pytest.Pytester, server: q.QoveryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QOVERY_PLUGIN_TOKEN", q.TOKEN)
+    jobs = ", ".join(f'{{jobId = "{j}"}}' for j in (q.CRON, q.LIFECYCLE, q.DRIFTED) * 2)
+    _project(
+        pytester,
+        'token_env = "QOVERY_PLUGIN_TOKEN"\n'
+        'auth_scheme = "Token"\n'
+        f'probes = [{{operation = "getJob", params = [{jobs}]}}]\n',
+    )
+    before = set(server.state.clients)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--conformance-base-url={server.url}",
+        "-m", "conformance_live",
+    )  # fmt: skip
+    result.assert_outcomes(passed=6)
+    # One client: its keep-alive pool holds the current request's connection and
+    # the next item's (prefetched); a client per item would open six.
+    assert len(server.state.clients - before) <= 2
+
+
+def test_live_items_under_xdist_send_each_probe_once(
+    pytester: pytest.Pytester, server: q.QoveryServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each worker prefetches only the item it runs next: no request goes twice.
+    monkeypatch.setenv("QOVERY_PLUGIN_TOKEN", q.TOKEN)
+    jobs = (q.CRON, q.LIFECYCLE, q.DRIFTED) * 3
+    listed = ", ".join(f'{{jobId = "{j}"}}' for j in jobs)
+    _project(
+        pytester,
+        'token_env = "QOVERY_PLUGIN_TOKEN"\n'
+        'auth_scheme = "Token"\n'
+        f'probes = [{{operation = "getJob", params = [{listed}]}}]\n',
+    )
+    before = {j: server.state.hits[j] for j in set(jobs)}
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", f"--conformance-base-url={server.url}",
+        "-m", "conformance_live",
+    )  # fmt: skip
+    result.assert_outcomes(passed=9)
+    assert {j: server.state.hits[j] - before[j] for j in before} == dict.fromkeys(
+        before, 3
+    )

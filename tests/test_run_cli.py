@@ -89,6 +89,7 @@ def test_bundled_recordings_replay_like_a_live_run_today(
     monkeypatch.setenv(TOKEN_ENV, q.TOKEN)
     cli("run", "--report-dir", str(tmp_path / "replay"))
     live = ["run", "--base-url", server.url, "--token-env", TOKEN_ENV]
+    live += ["--expect-status", "200", "--expect-status", "404"]
     for job in (q.LIFECYCLE, q.CRON, q.DRIFTED, q.MISSING):
         live += ["--param", f"jobId={job}"]
     cli(*live, "--report-dir", str(tmp_path / "live"))
@@ -108,7 +109,7 @@ def test_target_from_the_config_file_probes_the_server(project: Path) -> None:
 @pytest.mark.parametrize(
     ("jobs", "code"),
     [
-        ((q.CRON, q.MISSING), 0),
+        ((q.CRON, q.LIFECYCLE), 0),
         ((q.CRON, q.BROKEN), 1),
         ((q.CRON, q.DROPPED), 3),
         ((q.BROKEN, q.DROPPED), 1),
@@ -135,6 +136,7 @@ def test_flags_override_the_file(project: Path) -> None:
 def test_reports_are_written_to_reports_by_default(project: Path) -> None:
     cli("run", "staging")
     assert sorted(p.name for p in (project / "reports").iterdir()) == [
+        "journal.jsonl",
         "junit.xml",
         "results.json",
         "summary.md",

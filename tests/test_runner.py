@@ -136,7 +136,7 @@ EXPECTED = {
     q.LIFECYCLE: (PASSED, 200),
     q.CRON: (PASSED, 200),
     q.DRIFTED: (PASSED, 200),
-    q.MISSING: (PASSED, 404),
+    q.MISSING: (ERROR, 404),  # documented, but not the 2xx the probe means to reach
     q.BROKEN: (FAILED, 200),
     q.SERVER_ERROR: (FAILED, 500),
     q.HTML_LABEL: (FAILED, 200),
@@ -201,7 +201,8 @@ def test_live_outcome_per_job(live_and_replay, job_id, expected) -> None:
 def test_network_faults_are_errors_not_failures(live_and_replay) -> None:
     live, _ = live_and_replay
     faulty = {q.SLOW, q.UNAVAILABLE, q.DROPPED}
-    assert {r.params["jobId"] for r in live.results if r.outcome == ERROR} == faulty
+    network = {r.params["jobId"] for r in live.results if r.error_kind == "network"}
+    assert network == faulty
 
 
 def test_results_keep_probe_order(live_and_replay) -> None:
@@ -238,9 +239,19 @@ def test_testcase_names_carry_operation_and_parameters(live_and_replay) -> None:
     assert names[0] == f"getJob[jobId={q.LIFECYCLE}]"
 
 
-def test_without_a_token_the_documented_401_conforms(seed_contract, server) -> None:
+def test_without_a_token_the_documented_401_is_an_error_naming_token_env(
+    seed_contract, server
+) -> None:
     run = _live(seed_contract, server, [q.CRON], auth=None)
-    assert (run.results[0].status, run.results[0].outcome) == (401, PASSED)
+    (result,) = run.results
+    assert (result.status, result.outcome, result.error_kind, run.exit_code) == (
+        401,
+        ERROR,
+        "status",
+        3,
+    )
+    assert "expected status 200, received 401" in result.error
+    assert "token_env" in result.error
 
 
 def test_cassettes_hold_no_token(live_and_replay) -> None:

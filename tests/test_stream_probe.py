@@ -33,14 +33,21 @@ def server() -> Iterator[StreamServer]:
         yield srv
 
 
+def _settings(**limits) -> ProbeSettings:
+    """Stream limits; `max_bytes` is the run's body cap (--max-body-size)."""
+    cap = limits.pop("max_bytes", 64 * 1024 * 1024)
+    stream = StreamLimits(**limits)
+    return ProbeSettings(timeout=5, retries=0, stream=stream, max_body_size=cap)
+
+
 def _run(contract, server, probes, record=None, **limits) -> RunResult:
-    settings = ProbeSettings(timeout=5, retries=0, stream=StreamLimits(**limits))
+    settings = _settings(**limits)
     requests = list(plan_requests(contract, probes, server.url))
     return run_live(contract, requests, settings, target=server.url, record=record)
 
 
 def _exchange(contract, server, op, scenario, **limits) -> Exchange:
-    settings = ProbeSettings(timeout=5, retries=0, stream=StreamLimits(**limits))
+    settings = _settings(**limits)
     (request,) = plan_requests(
         contract, [(op, {"environmentId": scenario})], server.url
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.reporting import junit, summary
-from conformance.reporting.files import write_atomic
+from conformance.reporting.files import write_set
 from conformance.reporting.text import violation as violation_text
 
 if TYPE_CHECKING:
@@ -48,36 +48,44 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
         "started": run.started,
         "duration": round(run.duration, 6),
         "exit_code": run.exit_code,
+        "interrupted": run.interrupted or None,
+        "token": run.token,
         "totals": {
+            "planned": run.planned,
             "probes": len(run.results),
             "passed": run.count("passed"),
             "failed": run.count("failed"),
             "errors": run.count("error"),
+            "expected_status": sum(r.expected for r in run.results),
             "violations": sum(len(r.violations) for r in run.results),
             "drift": sum(len(r.warnings) for r in run.results),
         },
-        "probes": [
-            {
-                "name": r.name,
-                "operation": r.operation_id,
-                "params": dict(r.params),
-                "method": r.method,
-                "url": r.url,
-                "outcome": r.outcome,
-                "status": r.status,
-                "content_type": r.content_type,
-                "elapsed": round(r.elapsed, 6),
-                "attempts": r.attempts,
-                "retries": list(r.retries),
-                "branch": r.branch or None,
-                "error": r.error or None,
-                "checks": _checks(r, names),
-                "violations": [v.as_dict() for v in r.violations],
-                "drift": [v.violation.pointer for v in r.warnings],
-                **({"stream": dict(r.stream)} if r.stream is not None else {}),
-            }
-            for r in run.results
-        ],
+        "probes": [probe_json(r, names) for r in run.results],
+    }
+
+
+def probe_json(r: ProbeResult, names: list[str]) -> dict[str, Any]:
+    """One probe as results.json (and the run journal) record it."""
+    return {
+        "name": r.name,
+        "operation": r.operation_id,
+        "params": dict(r.params),
+        "method": r.method,
+        "url": r.url,
+        "outcome": r.outcome,
+        "status": r.status,
+        "expected_status": r.expected,
+        "content_type": r.content_type,
+        "elapsed": round(r.elapsed, 6),
+        "attempts": r.attempts,
+        "retries": list(r.retries),
+        "branch": r.branch or None,
+        "error": r.error or None,
+        "error_kind": r.error_kind or None,
+        "checks": _checks(r, names),
+        "violations": [v.as_dict() for v in r.violations],
+        "drift": [v.violation.pointer for v in r.warnings],
+        **({"stream": dict(r.stream)} if r.stream is not None else {}),
     }
 
 
@@ -100,7 +108,9 @@ def _case(result: ProbeResult) -> junit.TestCase:
         properties["stream_stopped"] = result.stream.get("stopped") or "end"
     failure = error = None
     if result.outcome == "error":
-        error = junit.Outcome(result.error, "\n".join(result.retries), "network")
+        error = junit.Outcome(
+            result.error, "\n".join(result.retries), result.error_kind or "network"
+        )
     elif result.violations:
         first = result.violations[0]
         more = len(result.violations) - 1
@@ -126,18 +136,49 @@ def _case(result: ProbeResult) -> junit.TestCase:
 
 
 def suites(run: RunResult) -> list[junit.TestSuite]:
-    """One suite per operation (first-seen order), one case per probe (probe order)."""
+    """One suite per operation (first-seen order), one case per probe (probe order).
+
+    An interrupted run carries `interrupted` (the signal) on every suite; one that
+    finished no probe still has an (empty) suite to carry it.
+    """
     by_op: dict[str, list[junit.TestCase]] = {}
     for result in run.results:
         by_op.setdefault(result.operation_id, []).append(_case(result))
+    properties = {"mode": run.mode, "target": run.target, "spec": run.spec}
+    if run.interrupted:
+        properties["interrupted"] = run.interrupted
+        properties["finished"] = f"{len(run.results)} of {run.planned}"
+        if not by_op:
+            by_op["conformance"] = []
     return [
         junit.TestSuite(
-            name=op,
-            cases=cases,
-            timestamp=run.started,
-            properties={"mode": run.mode, "target": run.target, "spec": run.spec},
+            name=op, cases=cases, timestamp=run.started, properties=properties
         )
         for op, cases in by_op.items()
+    ]
+
+
+def report_paths(
+    report_dir: str | os.PathLike[str],
+    junit_path: str | os.PathLike[str] | None = None,
+    json_path: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """Where each report of a run goes."""
+    folder = Path(report_dir)
+    return {
+        "junit": Path(junit_path) if junit_path else folder / "junit.xml",
+        "json": Path(json_path) if json_path else folder / "results.json",
+        "summary": folder / "summary.md",
+    }
+
+
+def render_reports(
+    run: RunResult, paths: dict[str, Path], check_names: list[str] | None = None
+) -> list[tuple[Path, bytes]]:
+    """The report set of a run: (where, what) for every report, redacted."""
+    return [
+        (paths[kind], text.encode("utf-8"))
+        for kind, text in texts(run, check_names).items()
     ]
 
 
@@ -149,15 +190,9 @@ def write_reports(
     json_path: str | os.PathLike[str] | None = None,
     check_names: list[str] | None = None,
 ) -> dict[str, Path]:
-    """Write junit.xml, results.json and summary.md; return where each went."""
-    folder = Path(report_dir)
-    paths = {
-        "junit": Path(junit_path) if junit_path else folder / "junit.xml",
-        "json": Path(json_path) if json_path else folder / "results.json",
-        "summary": folder / "summary.md",
-    }
-    for kind, text in texts(run, check_names).items():
-        write_atomic(paths[kind], text)
+    """Write junit.xml, results.json and summary.md as one set; where each went."""
+    paths = report_paths(report_dir, junit_path, json_path)
+    write_set(render_reports(run, paths, check_names))
     return paths
 
 

@@ -58,15 +58,29 @@ def _detail(result: ProbeResult) -> str:
     return "; ".join(bits)
 
 
+def interrupted(run: RunResult) -> str:
+    """`Interrupted by SIGTERM: 12 of 1000 probes finished` (these reports)."""
+    return (
+        f"Interrupted by {run.interrupted}: {len(run.results)} of {run.planned} "
+        "probes finished; these reports cover those"
+    )
+
+
 def markdown(run: RunResult) -> str:
     """The CI job summary as Markdown."""
     source = "live run against" if run.mode == "live" else "replay of"
-    lines = [
+    lines: list[str] = [
         f"# Conformance: {source} `{run.target}`",
         "",
         f"**{totals(run)}** — spec `{run.spec}`, {run.duration:.2f} s, "
         f"started {run.started}",
         "",
+    ]
+    if run.token is False:
+        lines += ["**No token configured**: the probes ran without credentials", ""]
+    if run.interrupted:
+        lines += [f"**{interrupted(run)}**", ""]
+    lines += [
         "| probe | outcome | status | content type | time | detail |",
         "|---|---|---|---|---:|---|",
     ]
@@ -125,13 +139,14 @@ def markdown(run: RunResult) -> str:
     if errors:
         lines += [
             "",
-            "## Errors (no answer: the network, not the contract)",
+            "## Errors (no contract verdict: no answer, unexpected status, too big)",
             "",
-            "| probe | attempts | error |",
-            "|---|---:|---|",
+            "| probe | kind | attempts | error |",
+            "|---|---|---:|---|",
         ]
         lines += [
-            f"| `{_cell(r.name)}` | {r.attempts} | {_cell(r.error)} |"
+            f"| `{_cell(r.name)}` | {r.error_kind or 'network'} | {r.attempts} | "
+            f"{_cell(r.error)} |"
             for r in errors[:MAX_GROUPS]
         ]
     return "\n".join(lines) + "\n"
@@ -160,4 +175,6 @@ def console(run: RunResult, max_passed: int = 20) -> str:
             if v.branch:
                 lines.append(f"        branch: {v.branch}")
     lines.append(totals(run))
+    if run.interrupted:
+        lines.append(interrupted(run))
     return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""Response and payload bodies: the size cap, and bytes → JSON parsed exactly.
+
+`parse_json(data)` reads a body as RFC 8259 JSON and nothing else: integers of any
+length stay integers (Python's `int()` refuses more than 4,300 digits; a JSON
+integer is not bounded, so long ones are built from their digits without that
+limit), and `NaN`, `Infinity`, `-Infinity` (which `json.loads` accepts) are refused
+at their line and column. Every failure is a `JSONProblem` with a one-line reason,
+so a caller turns it into a `[json]` violation or a payload error, never a crash.
+
+`parse_size("64MiB")` reads a size flag; `DEFAULT_MAX_BODY` is the cap on the
+decoded bytes of one body (live, replay and `validate` alike).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import re
+from typing import Any
+
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
+# A JSON string (skipped whole) or a constant JSON does not have.
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
+
+
+class JSONProblem(ValueError):
+    """Why a body is not JSON: `str(exc)` reads "not JSON: … at 3:14".
+
+    `reason` is the text without the position; `line`/`column` are 1-based
+    (None when the problem has no position, e.g. bytes that are not UTF-8).
+    """
+
+    def __init__(
+        self, reason: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        where = f" at {line}:{column}" if line is not None else ""
+        super().__init__(reason + where)
+        self.reason, self.line, self.column = reason, line, column
+
+
+class BodyTooLarge(Exception):
+    """A body went past the cap; the read stopped there."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"body larger than {format_size(cap)}, read stopped")
+        self.cap = cap
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `64MiB`, `10m`, `512k`, `1048576`; ValueError when unreadable."""
+    match = _SIZE.fullmatch(text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise ValueError(f"{text!r} is not a size (e.g. 64MiB, 500k, 1048576)")
+    size = int(float(match.group(1)) * _UNITS[unit])
+    if size < 1:
+        raise ValueError(f"{text!r} must be at least 1 byte")
+    return size
+
+
+def format_size(size: int) -> str:
+    """`64 MiB`, `1.5 KiB`, `300 bytes`: a cap as a person reads it."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            value = size / factor
+            return f"{value:g} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+class LongInt(int):
+    """An integer too long for `str()` (over 4,300 digits): it shows its length.
+
+    Comparisons and arithmetic are those of `int`, so bounds such as int64's
+    `maximum` judge it exactly; `repr`/`str` say "an integer of 5000 digits"
+    instead of raising, so messages about it can be written. (The fast engine
+    refuses this type, so such bodies take the exact Python path.)
+    """
+
+    digits: int
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+    __str__ = __repr__
+
+
+def _long_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() takes: decimal has no such limit
+        value = LongInt(decimal.Decimal(text))
+        value.digits = len(text.lstrip("-"))
+        return value
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _no_constant(name: str) -> Any:
+    raise JSONProblem(name)
+
+
+def parse_json(data: bytes | str) -> Any:
+    """The JSON value of `data` (UTF-8, BOM allowed); JSONProblem when it is not."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise JSONProblem(f"not UTF-8 text (byte {exc.start})") from None
+    else:
+        text = data.removeprefix("\ufeff")
+    try:
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except ValueError as exc:
+            if isinstance(exc, JSONProblem) or "integer string" not in str(exc):
+                raise
+            # an integer longer than int() reads: parse again, building long ones
+            return json.loads(text, parse_int=_long_int, parse_constant=_no_constant)
+    except JSONProblem as exc:
+        name = str(exc)
+        where = next(
+            (m.start(1) for m in _CONSTANT.finditer(text) if m.group(1) == name), 0
+        )
+        raise JSONProblem(
+            f"not JSON: {name} is not a JSON value (RFC 8259)", *_position(text, where)
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise JSONProblem(f"not JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise JSONProblem(
+            "nested too deeply to parse (more levels than the JSON parser allows); "
+            "not a plausible API response"
+        ) from None
