@@ -10,7 +10,6 @@ Each item goes out in its own body message as soon as it is drawn.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -71,6 +70,8 @@ def item_source(
 @responder(*sorted(SEQUENTIAL))
 async def stream_responder(answer: Answer, send: Send) -> None:
     """`STREAM_ITEMS` items, one body message each, `Prefer: delay=` apart."""
+    import asyncio  # here: importing the CLI stays free of asyncio
+
     media = answer.media_type or "application/jsonl"
     await _start(send, answer)
     for index in range(STREAM_ITEMS):
