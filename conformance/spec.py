@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import SpecError, UsageError
 from .model import Finding
+from .oas32 import additional_operations, under_self
 from .resources import Resources, has_scheme, index, is_2020_12, resolve
 from .source import (
     Document,
@@ -380,18 +381,10 @@ class Spec:
         return source_ref(ref) if self.swagger else ref
 
     def _under_self(self, base: str, where: Location) -> str:
-        """OpenAPI 3.2 `$self` is the root document's base URI: a reference to it
-        is this document, one under it is the file at that relative place."""
-        self_uri = self.root.data.get("$self")
-        if not base or where.uri != self.root.uri or not isinstance(self_uri, str):
+        """3.2 `$self` (oas32.py), for references written in the root document."""
+        if where.uri != self.root.uri:
             return base
-        self_uri = self_uri.partition("#")[0]
-        if base == self_uri:
-            return ""
-        folder = self_uri[: self_uri.rfind("/") + 1]
-        if folder and base.startswith(folder) and "://" in folder:
-            return base[len(folder) :]
-        return base
+        return under_self(base, self.root.data.get("$self"))
 
     def _id_hint(self, where: Location, uri: str) -> str:
         """3.1: when an `$id` changed the base URI, say which one."""
@@ -540,12 +533,8 @@ class Spec:
         for method in METHODS:
             if isinstance(item.get(method), dict):
                 yield method, pointer_loc(item_loc, method)
-        extra = item.get("additionalOperations")
-        if isinstance(extra, dict):
-            for name, op in extra.items():
-                if isinstance(op, dict):
-                    loc = pointer_loc(item_loc, "additionalOperations", name)
-                    yield str(name).lower(), loc
+        for method, key in additional_operations(item):
+            yield method, pointer_loc(item_loc, "additionalOperations", key)
 
     def _operation_id(self, op_loc: Location) -> str:
         """The operationId of an operation that did not index, if it can be read."""
