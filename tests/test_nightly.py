@@ -281,6 +281,18 @@ def test_a_5000_digit_integer_gets_the_same_verdict_in_run_replay_and_validate(
     assert live["probes"][0]["violations"] == again["probes"][0]["violations"]
 
 
+def test_a_number_beyond_a_float_is_judged_as_the_integer_it_is(
+    tmp_path: Path,
+) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text('{"count": 1e400, "items": [-1e999]}')
+    code, out, _ = cli(
+        "validate", "--spec", SPEC, "--operation", "getItems", str(payload)
+    )
+    assert (code, "null" in out) == (1, False), out
+    assert "/count  [format]  expected int64 (<= 9223372036854775807)" in out
+
+
 # -- 4. nothing lost, nothing stale --------------------------------------------------
 
 
