@@ -368,7 +368,8 @@ class Explainer:
             int_format = self.map.int_formats.get(id(failure.schema))
             if int_format and value in _INT_LIMITS:
                 return "format", (
-                    f"expected {int_format} ({_BOUNDS[kw]} {value}), received {got}"
+                    f"expected {int_format} ({_BOUNDS[kw]} {value}), "
+                    f"received {_short(got)}"
                 )
             return kw, f"expected {_BOUNDS[kw]} {value}, received {_short(got)}"
         if kw == "format":
@@ -512,4 +513,8 @@ def _short(value: Any, limit: int = 60) -> str:
             text = repr(value)
         except ValueError:
             return f"{_json_type(value)} holding an integer too long to show"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"an integer of {len(text.lstrip('-'))} digits"  # cut, it misleads
+    return text[: limit - 1] + "…"
