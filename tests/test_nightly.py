@@ -24,6 +24,8 @@ import pytest
 from conftest import PROJECT
 
 from conformance.cli import main
+from conformance.errors import UsageError
+from conformance.params import read_params_file
 from conformance.probe import ProbeSettings, plan_requests
 from conformance.recording import load
 from conformance.runner import ERROR, FAILED, PASSED, run_live, run_replay
@@ -621,3 +623,22 @@ def test_many_param_flags_parse_as_argparse_would() -> None:
     slow = build_parser().parse_args(argv)
     assert (params, fast.timeout) == (slow.param, slow.timeout)
     assert len(params) == 100
+
+
+def test_params_file_lines_end_at_newlines_and_numbers_stay_as_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"mode": "a\u2028b\x85c", "page": 1e2}\n{"mode": 2.50}\n')
+    assert read_params_file(str(path)) == [
+        {"mode": "a\u2028b\x85c", "page": "1e2"},
+        {"mode": "2.50"},
+    ]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_params_file_refuses_what_is_not_json(tmp_path: Path, constant: str) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"mode": "ok"}\n{"mode": ' + constant + "}\n")
+    with pytest.raises(UsageError, match=f"p.jsonl:2: not a JSON object .*{constant}"):
+        read_params_file(str(path))
