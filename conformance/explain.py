@@ -506,12 +506,12 @@ def _short(value: Any, limit: int = 60) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (ValueError, RecursionError):
-        if isinstance(value, int) and not isinstance(value, bool):
-            # more digits than str() renders (4,300): say how long it is instead
-            return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
         try:
-            text = repr(value)
+            text = repr(value)  # a LongInt from the body says its exact length
         except ValueError:
+            if isinstance(value, int) and not isinstance(value, bool):
+                # more digits than str() renders (4,300): say how long it is instead
+                return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
             return f"{_json_type(value)} holding an integer too long to show"
     if len(text) <= limit:
         return text
