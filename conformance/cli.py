@@ -212,12 +212,25 @@ def main(
     """Entry point: parse, run, map failures to exit codes."""
     # Every line printed passes the redactor; commands teach it the secrets.
     streams = (RedactingStream(out or sys.stdout), RedactingStream(err or sys.stderr))
+    code = 2
     try:
-        return _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
+        code = _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
     finally:
         for stream in streams:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
+    failed = streams[0].failed
+    if code in (0, 1, 3) and failed and not isinstance(failed, BrokenPipeError):
+        # what a caller reads is incomplete (a full disk): a tool error, never silent
+        _output_error(failed, streams[1])
+        return 2
+    return code
+
+
+def _output_error(exc: OSError, err: IO[str]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=err)
+        err.flush()
 
 
 def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
@@ -243,6 +256,9 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
         print("error: input nests too deeply to process", file=err)
         return 2
     except OSError as exc:  # a report or output file that cannot be written
+        if exc.filename is None and getattr(out, "failed", None) is exc:
+            _output_error(exc, err)
+            return 2
         where = exc.filename or "a file"
         print(f"error: cannot write or read {where}: {exc.strerror or exc}", file=err)
         return 2

@@ -7,6 +7,7 @@ subprocesses; peak RSS is the child's own VmHWM, which it reports itself.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -642,3 +643,24 @@ def test_a_params_file_refuses_what_is_not_json(tmp_path: Path, constant: str) -
     path.write_text('{"mode": "ok"}\n{"mode": ' + constant + "}\n")
     with pytest.raises(UsageError, match=f"p.jsonl:2: not a JSON object .*{constant}"):
         read_params_file(str(path))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("body", ['{"count": 1}', '{"count": "x"}'])
+def test_output_to_a_full_disk_is_an_error_not_a_silent_success(
+    tmp_path: Path, body: str
+) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text(body)
+    err = io.StringIO()
+    full = open("/dev/full", "w")  # noqa: SIM115 - every write: No space left
+    argv = ["validate", "--spec", SPEC, "--operation", "getItems", str(payload)]
+    try:
+        code = main(argv, out=full, err=err)
+    finally:
+        with contextlib.suppress(OSError):  # closing flushes into the full disk too
+            full.close()
+    assert (code, err.getvalue()) == (
+        2,
+        "error: cannot write the output: No space left on device\n",
+    )
