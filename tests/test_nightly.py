@@ -664,3 +664,19 @@ def test_output_to_a_full_disk_is_an_error_not_a_silent_success(
         2,
         "error: cannot write the output: No space left on device\n",
     )
+
+
+def test_a_cassette_line_with_a_huge_number_is_named_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    line = json.dumps({"cassette": 1, "index": 0, "name": "x"})
+    (tmp_path / "c.jsonl").write_text(
+        line.replace('"index": 0', '"index": ' + "9" * 5000)
+    )
+    code, _, err = cli("replay", str(tmp_path / "c.jsonl"), "--spec", SPEC,
+                       "--report-dir", str(tmp_path / "r"))  # fmt: skip
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / 'c.jsonl'}:1: not a cassette line: a number of more "
+        "than 4300 digits\n",
+    )
