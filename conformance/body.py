@@ -99,7 +99,7 @@ class LongInt(int):
     digits: int
 
     def __repr__(self) -> str:
-        return f"an integer of {self.digits} digits"
+        return integer_of(self.digits, self < 0)
 
     __str__ = __repr__
 
@@ -140,6 +140,11 @@ def _exact(sign: int, digits: str, exponent: int, text: str) -> int:
     long = LongInt(-value if sign else value)
     long.digits = size
     return long
+
+
+def integer_of(digits: int, negative: bool) -> str:
+    """How a message names an integer too long to show: by its sign and length."""
+    return f"{'a negative' if negative else 'an'} integer of {digits} digits"
 
 
 def _long_int(text: str) -> int:

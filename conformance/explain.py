@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .body import integer_of
 from .compiler import SourceMap
 from .formats import Format
 from .keywords import ECMA_PATTERN
@@ -516,5 +517,5 @@ def _short(value: Any, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"an integer of {len(text.lstrip('-'))} digits"  # cut, it misleads
+        return integer_of(len(text.lstrip("-")), value < 0)  # a cut number misleads
     return text[: limit - 1] + "…"

@@ -88,3 +88,9 @@ def test_a_number_too_big_to_build_is_refused_at_its_position(
     with pytest.raises(JSONProblem, match="too big to check exactly") as caught:
         parse_json(text)
     assert where in str(caught.value)
+
+
+def test_a_long_negative_integer_says_it_is_negative() -> None:
+    assert repr(parse_json("[-" + "9" * 5000 + "]")[0]) == (
+        "a negative integer of 5000 digits"
+    )

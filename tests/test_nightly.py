@@ -298,12 +298,12 @@ def test_a_number_beyond_a_float_is_judged_as_the_integer_it_is(
 
 def test_a_long_integer_is_named_by_its_length_in_a_message(tmp_path: Path) -> None:
     payload = tmp_path / "body.json"
-    payload.write_text('{"count": ' + "9" * 400 + "}")
+    payload.write_text('{"count": -' + "9" * 400 + "}")
     code, out, _ = cli(
         "validate", "--spec", SPEC, "--operation", "getItems", str(payload)
     )
     assert (code, "9" * 70 in out) == (1, False), out
-    assert "(<= 9223372036854775807), received an integer of 400 digits" in out
+    assert "(>= -9223372036854775808), received a negative integer of 400 digits" in out
 
 
 # -- 4. nothing lost, nothing stale --------------------------------------------------
