@@ -185,8 +185,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
 
     argparse takes quadratic time over many repeats of one option (20,000 `--param`
     flags: about 25 s); taken out first, they cost nothing. Only before `--`.
+    Both `--param X` and `--param=X` are taken, so their order is kept.
     """
-    if not argv or argv[0] != "run" or argv.count("--param") < 64:
+    flags = sum(1 for t in argv if t == "--param" or t.startswith("--param="))
+    if not argv or argv[0] != "run" or flags < 64:
         return argv, []
     rest, params = [], []
     i = 0
@@ -198,6 +200,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
         if token == "--param" and i + 1 < len(argv):
             params.append(argv[i + 1])
             i += 2
+            continue
+        if token.startswith("--param="):
+            params.append(token.removeprefix("--param="))
+            i += 1
             continue
         rest.append(token)
         i += 1

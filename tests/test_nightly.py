@@ -626,6 +626,17 @@ def test_many_param_flags_parse_as_argparse_would() -> None:
     assert len(params) == 100
 
 
+def test_many_param_flags_in_both_forms_keep_their_order() -> None:
+    from conformance.cli import _take_params, build_parser
+
+    argv = ["run", "--base-url", "http://127.0.0.1", "--operation", "getItems"]
+    for i in range(100):
+        argv += ["--param", f"mode=m{i}"] if i % 2 else [f"--param=mode=m{i}"]
+    rest, params = _take_params(argv)
+    assert params == build_parser().parse_args(argv).param
+    assert "--param=mode=m0" not in rest
+
+
 def test_params_file_lines_end_at_newlines_and_numbers_stay_as_written(
     tmp_path: Path,
 ) -> None:
