@@ -2,8 +2,8 @@
 
     python benchmarks/selfcheck_full.py [--examples 3] [--seed 0] [--junit FILE]
 
-Too slow for the test suite (minutes: ~480 bodies × 14 hypothesis runs), which
-checks a documented subset instead (tests/test_selfcheck.py FULL_SPEC_SUBSET).
+About 6–13 s on the sampler (`conformance selfcheck --all` does the same); the test
+suite checks a documented subset (tests/test_selfcheck.py FULL_SPEC_SUBSET).
 Prints each body's verdict and time, then the totals and the slowest bodies; the
 failures are printed in full by the self-check's text report. A script, not a test.
 """

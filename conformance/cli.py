@@ -44,6 +44,7 @@ EXTERNAL_COMMANDS: dict[str, str] = {
     "run": "conformance.run_cmd",
     "replay": "conformance.replay_cmd",
     "selfcheck": "conformance.selfcheck",
+    "mock": "conformance.mock",
 }
 
 

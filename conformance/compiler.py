@@ -124,7 +124,7 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class CompiledSchema:
-    """One response body schema, ready for jsonschema and hypothesis-jsonschema."""
+    """One response body schema, ready for jsonschema and for generation."""
 
     schema: dict[str, Any]
     location: Location

@@ -26,6 +26,8 @@ from .spec import (
 from .validate import ResponseValidator
 
 if TYPE_CHECKING:
+    from random import Random
+
     from hypothesis.strategies import SearchStrategy
 
     from .generate import Mutation
@@ -88,13 +90,22 @@ class Contract:
         *,
         strategy: Callable[[], SearchStrategy[str]] | None = None,
         description: str = "",
+        sample: Callable[[Random], str] | None = None,
     ) -> None:
-        """Assert a user format: `check(text) -> bool`; `strategy` makes valid ones.
+        """Assert a user format: `check(text) -> bool`; `strategy` (hypothesis) and
+        `sample` (`random.Random` → text, for the sampler) make valid ones.
 
         Wrong arguments are a `TypeError` here, not a traceback later in validation.
         """
         _check_format_arguments(name, check, strategy, description)
-        self.format_registry[name] = Format(name, check, strategy, description)
+        if sample is not None and not callable(sample):
+            raise TypeError(
+                f"register_format({name!r}, sample=...): sample must be a function "
+                f"of a random.Random returning a valid text, not {_kind(sample)}"
+            )
+        self.format_registry[name] = Format(
+            name, check, strategy, description, sample=sample
+        )
         for compiler in self._compilers.values():
             compiler.known_formats.add(name.lower())
         self._validators.clear()
@@ -260,6 +271,45 @@ class Contract:
 
         chosen = tuple(rules) if rules is not None else None
         return invalid_bodies(self, operation_id, status, media_type, rules=chosen)
+
+    def sample_bodies(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        n: int = 10,
+        *,
+        seed: int | None = None,
+        media_type: str = "application/json",
+    ) -> list[Any]:
+        """`n` conforming bodies from the direct sampler (fast; a seed repeats them)."""
+        from .generate import sample_bodies
+
+        return sample_bodies(
+            self, operation_id, status, n, seed=seed, media_type=media_type
+        )
+
+    def sample_invalid_bodies(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        n: int = 10,
+        *,
+        seed: int | None = None,
+        media_type: str = "application/json",
+        rules: Iterable[str] | None = None,
+    ) -> list[Mutation]:
+        """Up to `n` `generate.Mutation`s from the direct sampler, rules in turn."""
+        from .generate import sample_invalid_bodies
+
+        return sample_invalid_bodies(
+            self,
+            operation_id,
+            status,
+            n,
+            seed=seed,
+            media_type=media_type,
+            rules=list(rules) if rules is not None else None,
+        )
 
     def bodies(
         self,

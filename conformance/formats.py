@@ -22,6 +22,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from random import Random
+
     from hypothesis.strategies import DrawFn, SearchStrategy
 
 __all__ = ["BUILTIN_FORMATS", "Format", "builtin_formats"]
@@ -39,6 +41,9 @@ class Format:
     # and for Rust regex engines) accepting exactly the strings `check` accepts, or
     # None. Compiled engines match it natively instead of calling back into Python.
     pattern: str | None = None
+    # Draws a valid string from a `random.Random` (the direct sampler); None: the
+    # sampler uses its own drawer for a built-in, or a pool drawn from `strategy`.
+    sample: Callable[[Random], str] | None = None
 
 
 # Letters and digits, the base alphabet of several strategies.

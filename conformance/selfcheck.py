@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 _BODY_CHARS = 4000  # a shrunk body longer than this is cut in reports
+_PROGRESS_FROM = 10  # response bodies from which a run reports its progress
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,13 @@ class SelfCheck:
     valid: RuleResult
     branches: dict[str, int] = field(default_factory=dict)  # label → bodies taking it
     rules: tuple[RuleResult, ...] = ()
+    # Branches no valid body took, with why (the guard contradicts the target, ...).
+    undrawn: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(r.status in (PASSED, SKIPPED) for r in (self.valid, *self.rules))
+        rows = (self.valid, *self.rules)
+        return not self.undrawn and all(r.status in (PASSED, SKIPPED) for r in rows)
 
     @property
     def label(self) -> str:
@@ -92,27 +96,17 @@ def selfcheck(
     seed: int = 0,
     rules: Sequence[str] | None = None,
 ) -> SelfCheck:
-    """Draw `examples` valid bodies and `examples` mutations per rule; judge them."""
-    from .generate import RULES, applicable_rules, invalid_bodies, plan_for
+    """Sample `examples` valid bodies and `examples` mutations per rule; judge them.
+
+    Bodies come from the direct sampler (generate/sample.py); a body judged
+    wrongly is then shrunk by hypothesis when it can find one of its own.
+    """
+    from .generate import RULES, applicable_rules, plan_for
 
     op, response = contract.response(operation_id, status)
     plan = plan_for(contract, op.operation_id, response.status, media_type)
     validator = plan.validator
-    taken: Counter[str] = Counter()
-
-    def check_valid(body: Any) -> Failure | None:
-        result = validator.validate(body)
-        if not result.conforms:
-            return Failure(body, "conforms", tuple(map(_describe, result.violations)))
-        taken.update(b.label for b in plan.branches_of(body))
-        return None
-
-    valid = _explore(
-        "valid", lambda: plan.strategy(), check_valid, examples, seed, counting=True
-    )
-    branches = {b.label: 0 for b in plan.branches()}
-    for label, count in taken.items():
-        branches[label] = branches.get(label, 0) + count
+    valid, branches, undrawn = _valid_bodies(plan, examples, seed)
 
     def check_mutation(mutation: Any) -> Failure | None:
         result = validator.validate(mutation.body)
@@ -140,24 +134,32 @@ def selfcheck(
     except ImportError:  # jsonschema-rs is absent: only one engine to ask
         judge = validator.is_valid
     applies = applicable_rules(plan)
+    if valid.status == FAILED and valid.failure is None:  # no body to mutate
+        applies = {}
+    chosen = [r for r in rules or RULES if applies.get(r, False)]
+    drawn, share = _mutations(plan, chosen, examples, seed, judge)
     results = []
     for rule in rules or RULES:
         if not applies.get(rule, False):
-            reason = f"nothing in this schema for {rule} to break"
+            reason = (
+                f"nothing in this schema for {rule} to break"
+                if applies
+                else "no conforming body to break a rule of"
+            )
             results.append(RuleResult(rule, SKIPPED, reason=reason))
             continue
-
-        def strategy(rule: str = rule) -> SearchStrategy[Any]:
-            return invalid_bodies(
-                contract,
-                op.operation_id,
-                response.status,
-                media_type,
-                rules=[rule],
-                conforms=judge,
+        results.append(
+            _judge_mutations(
+                rule,
+                drawn[rule],
+                check_mutation,
+                share,
+                examples,
+                seed,
+                judge,
+                lambda r: _mutation_strategy(contract, plan, r, judge),
             )
-
-        results.append(_explore(rule, strategy, check_mutation, examples, seed))
+        )
     return SelfCheck(
         op.operation_id,
         response.status,
@@ -167,7 +169,156 @@ def selfcheck(
         valid,
         branches,
         tuple(results),
+        undrawn,
     )
+
+
+_EXTRA_BODIES = 60  # bodies drawn past `examples` to reach every branch
+
+
+def _valid_bodies(
+    plan: Any, examples: int, seed: int
+) -> tuple[RuleResult, dict[str, int], tuple[tuple[str, str], ...]]:
+    """The valid-body verdict, bodies per branch, and the branches never drawn."""
+    from .generate.bulk import Run
+    from .generate.sample import Undrawable
+
+    validator = plan.validator
+    started = time.perf_counter()
+    branches = {b.label: 0 for b in plan.branches()}
+    run = Run(plan, seed)
+    checked = 0
+    failure: Failure | None = None
+    for index in range(examples + _EXTRA_BODIES):
+        if index >= examples and all(branches.values()):
+            break
+        try:
+            body = run.body()
+        except Undrawable as exc:
+            reason = f"no conforming body can be drawn: {exc.reason}"
+            seconds = time.perf_counter() - started
+            return RuleResult("valid", FAILED, 0, seconds, reason=reason), branches, ()
+        if not validator.is_valid(body):
+            result = validator.validate(body)
+            failure = Failure(
+                body, "conforms", tuple(map(_describe, result.violations))
+            )
+            break
+        checked += 1
+        for branch in plan.branches_of(body):
+            branches[branch.label] = branches.get(branch.label, 0) + 1
+    if failure is not None:
+        failure = (
+            _shrunk("valid", lambda: plan.strategy(), _valid_check(validator), examples)
+            or failure
+        )
+        seconds = time.perf_counter() - started
+        return RuleResult("valid", FAILED, checked, seconds, failure), branches, ()
+    undrawn = tuple(
+        (label, _why_undrawn(plan, label, checked))
+        for label, count in branches.items()
+        if not count
+    )
+    seconds = time.perf_counter() - started
+    return RuleResult("valid", PASSED, checked, seconds), branches, undrawn
+
+
+def _why_undrawn(plan: Any, label: str, bodies: int) -> str:
+    dropped = plan.rewriter.dropped.get(label)
+    if dropped:
+        return f"no body can take it: {dropped}"
+    failures = list(plan.sampler().failures)[:3]
+    if failures:
+        return f"never drawn in {bodies} bodies; drawing failed: {'; '.join(failures)}"
+    return (
+        f"never drawn in {bodies} bodies (it lies past the recursion depth bound, "
+        "or under a union alternative that is never drawn)"
+    )
+
+
+def _valid_check(validator: Any) -> Callable[[Any], Failure | None]:
+    def check(body: Any) -> Failure | None:
+        result = validator.validate(body)
+        if result.conforms:
+            return None
+        return Failure(body, "conforms", tuple(map(_describe, result.violations)))
+
+    return check
+
+
+def _mutations(
+    plan: Any,
+    rules: Sequence[str],
+    examples: int,
+    seed: int,
+    judge: Callable[[Any], bool],
+) -> tuple[dict[str, list[Any]], float]:
+    """Mutations per rule, and each rule's share of the drawing time."""
+    from .generate import mutations_by_rule
+
+    started = time.perf_counter()
+    drawn = mutations_by_rule(plan, rules, examples, seed=seed, conforms=judge)
+    share = (time.perf_counter() - started) / max(1, len(rules))
+    return drawn, share
+
+
+def _judge_mutations(
+    rule: str,
+    mutations: list[Any],
+    check: Callable[[Any], Failure | None],
+    share: float,
+    examples: int,
+    seed: int,
+    judge: Callable[[Any], bool],
+    strategy_of: Callable[[str], SearchStrategy[Any]],
+) -> RuleResult:
+    started = time.perf_counter()
+    if not mutations:
+        return RuleResult(
+            rule,
+            SKIPPED,
+            0,
+            share,
+            reason=f"no drawn body offered a place for {rule} "
+            f"({examples} tried; the schema has one, deep or optional)",
+        )
+    for checked, mutation in enumerate(mutations):
+        failure = check(mutation)
+        if failure is None:
+            continue
+        shrunk = _shrunk(rule, lambda: strategy_of(rule), check, examples, seed)
+        failure = shrunk or failure
+        seconds = share + time.perf_counter() - started
+        return RuleResult(rule, FAILED, checked, seconds, failure)
+    seconds = share + time.perf_counter() - started
+    return RuleResult(rule, PASSED, len(mutations), seconds)
+
+
+def _mutation_strategy(
+    contract: Contract, plan: Any, rule: str, judge: Callable[[Any], bool]
+) -> SearchStrategy[Any]:
+    from .generate import invalid_bodies
+
+    return invalid_bodies(
+        contract,
+        plan.operation_id,
+        plan.status,
+        plan.media_type,
+        rules=[rule],
+        conforms=judge,
+    )
+
+
+def _shrunk(
+    rule: str,
+    strategy: Callable[[], SearchStrategy[Any]],
+    check: Callable[[Any], Failure | None],
+    examples: int,
+    seed: int = 0,
+) -> Failure | None:
+    """A small failing body found by hypothesis (it shrinks), or None."""
+    result = _explore(rule, strategy, check, max(examples, 50), seed)
+    return result.failure
 
 
 class _Found(Exception):
@@ -180,8 +331,6 @@ def _explore(
     check: Callable[[Any], Failure | None],
     examples: int,
     seed: int,
-    *,
-    counting: bool = False,
 ) -> RuleResult:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as fix_seed
@@ -259,14 +408,19 @@ def render_text(result: SelfCheck) -> str:
         if r is result.valid:
             for label, count in result.branches.items():
                 lines.append(f"    branch {label}: {count}")
+    for label, why in result.undrawn:
+        lines.append(f"FAILED {result.label} branch {label}: {why}")
     for r in rows:
         if r.failure is not None:
             lines.append(f"FAILED {result.label} {r.rule}")
             lines.extend("  " + line for line in r.failure.text().splitlines())
+        elif r.status == FAILED:
+            lines.append(f"FAILED {result.label} {r.rule}: {r.reason}")
         elif r.status == ERROR:
             lines.append(f"ERROR {result.label} {r.rule}")
             lines.extend("  " + line for line in r.reason.splitlines())
     counts = Counter(r.status for r in rows)
+    counts[FAILED] += len(result.undrawn)
     lines.append(
         ", ".join(f"{counts[s]} {s}" for s in (PASSED, FAILED, SKIPPED, ERROR))
     )
@@ -292,6 +446,8 @@ def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
                     r.failure.text(),
                     "validator",
                 )
+            elif r.status == FAILED:
+                failure = Outcome(f"{r.rule}: {r.reason}", r.reason, "generator")
             elif r.status == ERROR:
                 first, _, rest = r.reason.partition("\n")
                 error = Outcome(first, rest, "tool")
@@ -308,14 +464,16 @@ def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
                     properties={"checked": str(r.checked)},
                 )
             )
+        undrawn = dict(result.undrawn)
         for label, count in result.branches.items():
+            why = undrawn.get(label)
             cases.append(
                 TestCase(
                     f"{prefix} valid[{label}]",
                     classname,
-                    skipped=None
-                    if count
-                    else f"not reached in {result.examples} valid bodies",
+                    failure=Outcome(f"branch {label}: {why}", why, "generator")
+                    if why
+                    else None,
                     properties={"bodies": str(count)},
                 )
             )
@@ -414,7 +572,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if not targets:
         return nothing_to_check(contract, "selfcheck", err)
     results = []
-    for op_id, status, media in targets:
+    started = time.perf_counter()
+    every = max(1, len(targets) // 20)
+    for done, (op_id, status, media) in enumerate(targets, start=1):
         result = selfcheck(
             contract,
             op_id,
@@ -426,6 +586,16 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         print(render_text(result), file=out)
         results.append(result)
+        if len(targets) >= _PROGRESS_FROM and (
+            done % every == 0 or done == len(targets)
+        ):
+            seconds = time.perf_counter() - started
+            print(
+                f"selfcheck: {done}/{len(targets)} response bodies, "
+                f"{sum(not r.ok for r in results)} broken ({seconds:.0f} s)",
+                file=err,
+                flush=True,
+            )
     if args.junit:
         try:
             junit.write(args.junit, suites(results), name="conformance selfcheck")

@@ -3,9 +3,9 @@
 The fast path (`is_valid`: jsonschema-rs where installed) and the explaining path
 (jsonschema, `explain`) must agree on every payload: the fast engine, the pure-Python
 engine (`engine="python"`) and `not explain(body)` give one verdict. Payloads are the
-real getJob payloads and hand-written conforming bodies, randomly mutated, plus draws
-from `hypothesis_jsonschema.from_schema` on the getJob union and on a sample of the
-full Qovery spec's bodies whose schemas are small enough to generate from cheaply.
+real getJob payloads and hand-written conforming bodies, randomly mutated, plus draws of
+conforming bodies with undocumented members (`valid_bodies(extra_members=True)`)
+of getJob and of a sample of the full Qovery spec's bodies.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ NEEDS_RS = pytest.mark.skipif(
     jsonschema_rs is None,
     reason="jsonschema_rs is not importable: only the pure-Python engine is installed",
 )
-# from_schema on the getJob union costs about a third of a second per draw, and
-# hypothesis-jsonschema filters a lot to honour the if/then dispatch.
+# Schema draws are dearer than mutating a known payload: draw fewer.
 FEW = settings(
     max_examples=max(3, settings.default.max_examples // 5),
     suppress_health_check=[
@@ -243,37 +242,15 @@ def mutants(draw: st.DrawFn, bases: st.SearchStrategy[Any]) -> Any:
 
 # -- generating from schemas ----------------------------------------------------------
 
-_PREFIX = "x-conformance-"
-
-
-def _renamed_formats(node: Any) -> Any:
-    """Formats renamed so that hypothesis-jsonschema uses our strategies for them.
-
-    Its own date-time strategy draws values (year 0000) that its own checker refuses.
-    """
-    if isinstance(node, dict):
-        return {
-            key: _PREFIX + value
-            if key == "format" and isinstance(value, str)
-            else _renamed_formats(value)
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_renamed_formats(item) for item in node]
-    return node
-
 
 def schema_draws(
-    contract: conformance.Contract, schema: dict[str, Any]
+    contract: conformance.Contract, operation_id: str, status: str
 ) -> st.SearchStrategy[Any]:
-    from hypothesis_jsonschema import from_schema
+    """Conforming bodies with undocumented members too (open objects, as the API
+    may send them), so the engines also meet drift."""
+    from conformance.generate.plan import valid_bodies
 
-    formats = {
-        _PREFIX + name: fmt.strategy()
-        for name, fmt in contract.enabled_formats().items()
-        if fmt.strategy is not None
-    }
-    return from_schema(_renamed_formats(schema), custom_formats=formats)
+    return valid_bodies(contract, operation_id, status, extra_members=True)
 
 
 # -- verdicts -------------------------------------------------------------------------
@@ -356,8 +333,7 @@ def test_engines_agree_on_getjob_schema_draws_and_their_mutants(
     data: st.DataObject,
 ) -> None:
     if "getJob" not in _GETJOB_DRAWS:
-        schema = seed_contract.compiled("getJob", 200).schema
-        _GETJOB_DRAWS["getJob"] = schema_draws(seed_contract, schema)
+        _GETJOB_DRAWS["getJob"] = schema_draws(seed_contract, "getJob", "200")
     body = data.draw(mutants(_GETJOB_DRAWS["getJob"]), label="payload")
     assert_one_verdict(seed_contract, "getJob", "200", engine, other, body)
 
@@ -381,7 +357,7 @@ def full_spec_sample(
         (
             body.operation.operation_id,
             body.status,
-            schema_draws(full_contract, body.compiled.schema),
+            schema_draws(full_contract, body.operation.operation_id, body.status),
         )
         for body in small[::step][:_SAMPLE]
     ]

@@ -84,7 +84,15 @@ def test_response_validator_signature_and_defaults() -> None:
         ("bodies", ["operation_ids"]),
         ("lint", []),
         ("enabled_formats", ["switches"]),
-        ("register_format", ["name", "check", "strategy", "description"]),
+        ("register_format", ["name", "check", "strategy", "description", "sample"]),
+        (
+            "sample_bodies",
+            ["operation_id", "status", "n", "seed", "media_type"],
+        ),
+        (
+            "sample_invalid_bodies",
+            ["operation_id", "status", "n", "seed", "media_type", "rules"],
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -126,7 +134,7 @@ def test_contract_attributes_exist(
         (conformance.Finding, ["pointer", "code", "message", "line", "source"]),
         (
             conformance.Format,
-            ["name", "check", "strategy", "description", "pattern"],
+            ["name", "check", "strategy", "description", "pattern", "sample"],
         ),
     ],
     ids=["Violation", "ValidationResult", "Finding", "Format"],

@@ -10,7 +10,14 @@ from conftest import SEED_SPEC
 
 import conformance
 from conformance.cli import main
-from conformance.selfcheck import FAILED, PASSED, SKIPPED, selfcheck, suites
+from conformance.selfcheck import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    render_text,
+    selfcheck,
+    suites,
+)
 
 BROKEN_FORMAT_SPEC = """
 openapi: 3.0.0
@@ -64,7 +71,7 @@ def test_junit_has_a_case_per_rule_and_per_branch(getjob_check):
     assert len(names) == 1 + 13 + 4
 
 
-def test_a_format_whose_strategy_breaks_its_check_fails_with_the_shrunk_body(
+def test_a_format_whose_strategy_breaks_its_check_fails_naming_the_format(
     write_spec,
 ):
     contract = write_spec(BROKEN_FORMAT_SPEC)
@@ -76,11 +83,32 @@ def test_a_format_whose_strategy_breaks_its_check_fails_with_the_shrunk_body(
 
     contract.register_format("shortcode", never, strategy=lambda: st.text(max_size=3))
     result = selfcheck(contract, "getCode", examples=5, rules=["required"])
-    failure = result.valid.failure
     assert (result.valid.status, result.ok) == (FAILED, False)
+    assert "no valid shortcode string" in result.valid.reason
+    assert "no conforming body can be drawn" in render_text(result)
+
+
+def test_a_body_the_validator_wrongly_rejects_is_shrunk_by_hypothesis(
+    write_spec, monkeypatch
+):
+    from conformance.validate import ResponseValidator
+
+    contract = write_spec(BROKEN_FORMAT_SPEC)
+    contract.register_format(
+        "shortcode", lambda text: True, sample=lambda rng: "abc"[: rng.randint(0, 3)]
+    )
+    real = ResponseValidator.validate
+
+    def too_strict(self, body, *args, **kwargs):  # rejects every body
+        result = real(self, {"code": 1}, *args, **kwargs)
+        return result
+
+    monkeypatch.setattr(ResponseValidator, "validate", too_strict)
+    monkeypatch.setattr(ResponseValidator, "is_valid", lambda self, body: False)
+    result = selfcheck(contract, "getCode", examples=5, rules=["required"])
+    failure = result.valid.failure
     assert failure is not None
     assert (failure.body, failure.expected) == ({"code": ""}, "conforms")
-    assert failure.reported[0].startswith("/code format")
 
 
 def test_the_command_exits_zero_and_writes_junit(tmp_path):
@@ -126,3 +154,79 @@ def test_full_spec_subset_holds(full_contract, operation):
         if r.status not in (PASSED, SKIPPED)
     ]
     assert broken == []
+
+
+CONTRADICTION_SPEC = """
+openapi: 3.0.0
+info: {title: t, version: "1"}
+paths:
+  /pets:
+    get:
+      operationId: getPet
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - {$ref: "#/components/schemas/Cat"}
+                  - {$ref: "#/components/schemas/Dog"}
+                discriminator:
+                  propertyName: kind
+                  mapping:
+                    cat: "#/components/schemas/Cat"
+                    dog: "#/components/schemas/Dog"
+components:
+  schemas:
+    Cat:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string}}
+    Dog:
+      type: object
+      required: [kind]
+      properties: {kind: {type: string, enum: [DOG]}}
+"""
+
+
+def test_a_branch_no_body_can_take_is_a_failure_naming_it_and_why(write_spec):
+    contract = write_spec(CONTRADICTION_SPEC)
+    result = selfcheck(contract, "getPet", examples=5, rules=["required"])
+    assert result.ok is False
+    [(label, why)] = result.undrawn
+    assert label == "kind=dog → Dog"
+    assert "'kind'" in why
+    assert '"DOG"' in why
+    assert '"dog"' in why
+    text = render_text(result)
+    assert f"FAILED getPet 200 application/json branch {label}: " in text
+    [suite] = suites([result])
+    [case] = [c for c in suite.cases if c.name.endswith(f"valid[{label}]")]
+    assert case.failure is not None
+
+
+def test_a_long_run_prints_progress_lines(write_spec, tmp_path):
+    many = "\n".join(
+        f"""  /p{i}:
+    get:
+      operationId: op{i}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {{type: object, properties: {{n: {{type: integer}}}}}}"""
+        for i in range(12)
+    )
+    spec = tmp_path / "many.yaml"
+    spec.write_text(
+        f'openapi: 3.0.0\ninfo: {{title: t, version: "1"}}\npaths:\n{many}\n',
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    args = ["selfcheck", "--spec", str(spec), "--all", "--examples", "2"]
+    assert main(args, out, err) == 0
+    progress = [x for x in err.getvalue().splitlines() if x.startswith("selfcheck: ")]
+    assert progress[-1].startswith("selfcheck: 12/12 response bodies, 0 broken")
+    assert len(progress) == 12

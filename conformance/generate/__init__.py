@@ -1,7 +1,7 @@
 """Hypothesis strategies of response bodies: conforming ones, and named mutations.
 
-Valid bodies are made by construction with hypothesis-jsonschema, from a rewrite of
-the compiled schema that it can generate from without filtering:
+Valid bodies are made by construction with hypothesis's own strategies (build.py),
+from a rewrite of the compiled schema that can be generated from without filtering:
 
 - `$ref`s are inlined; a schema may nest itself `max_depth` times, after which its
   optional members and array items stop (required ones go on, up to a hard cap);
@@ -13,17 +13,23 @@ the compiled schema that it can generate from without filtering:
 - `allOf` of object schemas is merged into one object (unions distributed), and
   objects are closed (`additionalProperties: false`): bodies carry no undocumented
   members unless asked for (`extra_members=True`);
-- formats with a strategy (`conformance.formats`, `Contract.register_format`) are
-  renamed to private aliases passed as `custom_formats`, so hypothesis-jsonschema
-  neither warns about overriding its own nor re-checks them with other checkers.
+- formats are renamed to private aliases, each drawn by the format's own strategy
+  (`conformance.formats`, `Contract.register_format`) or sampler.
 
 Invalid bodies: draw a valid body, list the places where one named mutation
 (`MUTATIONS`) applies, draw one, apply it, and keep the result only if the validator
 rejects it. A `Mutation` says where the validator must report the broken rule, by
 the validator's conventions (a missing member at the object that lacks it).
 
-Known trap: hypothesis-jsonschema 0.23.1 fails on hypothesis >= 6.170.10
-(`'many' object has no attribute 'more'`); pyproject.toml keeps hypothesis below it.
+No hypothesis-jsonschema: its object generation (0.23.1) uses hypothesis internals
+that changed in hypothesis 6.170.10; every node is built here instead, so any
+hypothesis from the declared lower bound up works.
+
+Bodies in bulk (`sample_bodies`, `sample_invalid_bodies`, the self-check, the mock
+server) come from the direct sampler instead: the same generation schema compiled
+into draw functions over a seeded `random.Random` (`sample.py`, its state in
+`state.py`, numbers in `numbers.py`, closed objects as source in `inline.py`, leaf
+values in `draws.py` and `formats.py`, lists and mutation quotas in `bulk.py`).
 
 Modules: `rewrite.py` (compiled schema → generation schema), `build.py`
 (generation schema → strategy), `plan.py` (`Plan`, `plan_for`, `valid_bodies`),
@@ -35,6 +41,8 @@ from __future__ import annotations
 
 # `__all__` is the public set. The `name as name` imports are deliberate re-exports
 # outside it: importable from here as before the split (selfcheck.py, the tests).
+from .bulk import mutations_by_rule as mutations_by_rule
+from .bulk import sample_bodies, sample_invalid_bodies
 from .mutations import MUTATIONS, RULES, Mutation, invalid_bodies
 from .mutations import Edit as Edit
 from .mutations import applicable_rules as applicable_rules
@@ -51,5 +59,7 @@ __all__ = [
     "Mutation",
     "invalid_bodies",
     "plan_for",
+    "sample_bodies",
+    "sample_invalid_bodies",
     "valid_bodies",
 ]

@@ -16,10 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..source import pointer_join
-from .build import _Builder, _format_strategies
-from .rewrite import _Rewriter
+from .build import _Builder, _format_aliases, _format_strategies
+from .formats import format_draws
+from .rewrite import _Rewriter, oneof_label
+from .sample import Sampler
 
 if TYPE_CHECKING:
+    from random import Random
+
     from hypothesis.strategies import SearchStrategy
 
     from ..contract import Contract
@@ -86,7 +90,8 @@ class Plan:
             op.operation_id, response.status, media_type
         )
         self.formats = contract.enabled_formats()
-        self.custom_formats, aliases = _format_strategies(self.formats)
+        aliases = _format_aliases(self.formats)
+        self._custom_formats: dict[str, SearchStrategy[str]] | None = None
         self.rewriter = _Rewriter(
             compiled.schema, self.map, aliases, max_depth=max_depth
         )
@@ -94,23 +99,35 @@ class Plan:
         root = compiled.schema
         self._structure = jsonschema.validators.validator_for(root)(root)
         self._strategies: dict[tuple[int, bool], SearchStrategy[Any]] = {}
+        self._samplers: dict[int, Sampler] = {}
+        self._format_draws: dict[str, Callable[[Random], str]] | None = None
 
     # -- valid bodies --
 
     def strategy(self, node: Any = None, *, rich: bool = False) -> SearchStrategy[Any]:
         """Conforming instances of `node` (default: the whole body)."""
-        from hypothesis_jsonschema import from_schema
-
         node = self.compiled.schema if node is None else node
         key = (id(node), rich)
         if key not in self._strategies:
             schema = self.rewriter.rewrite(
                 node, closed=not self.extra_members, rich=rich
             )
-            self._strategies[key] = _Builder(self.custom_formats, from_schema).build(
-                schema
-            )
+            if self._custom_formats is None:  # hypothesis strategies, built once
+                self._custom_formats = _format_strategies(self.formats)
+            self._strategies[key] = _Builder(self._custom_formats).build(schema)
         return self._strategies[key]
+
+    def sampler(self, node: Any = None) -> Sampler:
+        """The direct sampler of `node` (default: the whole body), built once."""
+        node = self.compiled.schema if node is None else node
+        found = self._samplers.get(id(node))
+        if found is None:
+            if self._format_draws is None:
+                self._format_draws = format_draws(self.formats, self.rewriter.aliases)
+            closed = not self.extra_members
+            schema = self.rewriter.rewrite(node, closed=closed, rich=False)
+            found = self._samplers[id(node)] = Sampler(schema, self._format_draws)
+        return found
 
     def generation_schema(self, *, rich: bool = False) -> Any:
         """The rewritten schema the valid-body strategy draws from (for inspection)."""
@@ -246,23 +263,14 @@ class Plan:
         if isinstance(alternatives, list):
             origin = self.map.origin.get(id(node))
             union = origin.pointer if origin else ""
-            where = union.removeprefix("/components/schemas/")
             for i, alt in enumerate(alternatives):
-                label = f"{where} oneOf[{i}] {_alternative_name(alt)}".strip()
+                label = oneof_label(self.map, node, i, alt)
 
                 def chose_alt(value: Any, alt: Any = alt) -> bool:
                     return self.fits(alt, value)
 
                 out.append((Branch(union, label), chose_alt))
         return out
-
-
-def _alternative_name(alt: Any) -> str:
-    if isinstance(alt, dict) and "$ref" in alt:
-        return str(alt["$ref"]).rsplit("/", 1)[-1]
-    if isinstance(alt, dict):
-        return str(alt.get("title") or ", ".join(alt.get("required", ())[:2]))
-    return ""
 
 
 def _nodes(schema: Any) -> Iterator[Any]:

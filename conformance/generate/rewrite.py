@@ -31,7 +31,7 @@ _UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum
 
 
 class _Rewriter:
-    """Compiled schema → a self-contained schema hypothesis-jsonschema generates."""
+    """Compiled schema → a self-contained schema the builder and sampler draw from."""
 
     def __init__(
         self,
@@ -45,6 +45,9 @@ class _Rewriter:
         self.map = source_map
         self.aliases = aliases  # format name → alias (only formats we can draw)
         self.max_depth = max_depth
+        # Union alternatives the rewrite had to leave out (branch label → why):
+        # no body can take them (see `Plan.branches` for the labels).
+        self.dropped: dict[str, str] = {}
 
     def rewrite(self, node: Any, *, closed: bool, rich: bool) -> Any:
         out = self._node(node, (), force=True)
@@ -105,13 +108,15 @@ class _Rewriter:
                 out[key] = [self._part(p, refs) for p in value]
             elif key in ("anyOf", "oneOf"):
                 alternatives = [self._node(p, refs) for p in value]
-                kept = [a for a in alternatives if a is not _STOP]
-                if not kept:
+                indexed = [(i, a) for i, a in enumerate(alternatives) if a is not _STOP]
+                if not indexed:
                     if not force:
                         return _STOP
-                    kept = [self._node(value[0], refs, force=True)]
+                    indexed = [(0, self._node(value[0], refs, force=True))]
                 if key == "oneOf":
-                    kept = _exclusive(kept)
+                    kept = self._exclusive_alternatives(node, value, indexed)
+                else:
+                    kept = [a for _, a in indexed]
                 out.setdefault("anyOf_", []).append(kept)
             elif key in ("not", "if", "then", "else", "contains", "propertyNames"):
                 sub = self._node(value, refs)
@@ -169,13 +174,77 @@ class _Rewriter:
                 merged = {"allOf": [base, target, fixed]}
             if merged is not False:
                 branches.append(merged)
+            else:
+                self.dropped[info.label] = why_false([base, target, fixed])
         if not branches:
             return _STOP if not force else False
         return branches[0] if len(branches) == 1 else {"anyOf": branches}
 
+    def _exclusive_alternatives(
+        self, node: dict[str, Any], raw: list[Any], kept: list[tuple[int, Any]]
+    ) -> list[Any]:
+        """`_exclusive` over the drawable alternatives, noting those it empties."""
+        out = []
+        for (i, _), alt in zip(kept, _exclusive([a for _, a in kept]), strict=True):
+            if alt is False:
+                label = oneof_label(self.map, node, i, raw[i])
+                self.dropped[label] = (
+                    "every body it admits is admitted by another alternative too "
+                    "(a oneOf body must match exactly one)"
+                )
+            else:
+                out.append(alt)
+        return out
+
+
+def oneof_label(source_map: SourceMap, node: Any, index: int, alt: Any) -> str:
+    """The branch label of one oneOf alternative: "<schema> oneOf[i] <name>"."""
+    origin = source_map.origin.get(id(node))
+    where = (origin.pointer if origin else "").removeprefix("/components/schemas/")
+    return f"{where} oneOf[{index}] {_alternative_name(alt)}".strip()
+
+
+def _alternative_name(alt: Any) -> str:
+    if isinstance(alt, dict) and "$ref" in alt:
+        return str(alt["$ref"]).rsplit("/", 1)[-1]
+    if isinstance(alt, dict):
+        return str(alt.get("title") or ", ".join(alt.get("required", ())[:2]))
+    return ""
+
+
+def why_false(parts: list[Any]) -> str:
+    """Which member or keyword of `parts` contradicts another (for an empty branch)."""
+    members: dict[str, list[Any]] = {}
+    for part in parts:
+        if isinstance(part, dict):
+            for name, sub in (part.get("properties") or {}).items():
+                members.setdefault(name, []).append(sub)
+            if "required" in part:
+                for name in part["required"]:
+                    members.setdefault(name, [])
+    for name, subs in members.items():
+        if any(sub is False for sub in subs):
+            return f"member {name!r} is required by one part and forbidden by another"
+        if len(subs) > 1 and _merge(subs) is False:
+            shown = " and ".join(_brief(sub) for sub in subs)
+            return f"member {name!r}: {shown} contradict each other"
+    types = [p.get("type") for p in parts if isinstance(p, dict) and "type" in p]
+    if types:
+        return f"types {' and '.join(json.dumps(t) for t in types)} do not meet"
+    return "its parts contradict each other"
+
+
+def _brief(schema: Any) -> str:
+    if not isinstance(schema, dict):
+        return json.dumps(schema)
+    keys = ("const", "enum", "type")
+    shown = {k: schema[k] for k in keys if k in schema} or schema
+    return json.dumps(shown, sort_keys=True)[:120]
+
 
 def _exclusive(alternatives: list[Any]) -> list[Any]:
-    """Make oneOf alternatives exclude each other by construction (anyOf-ready)."""
+    """Make oneOf alternatives exclude each other by construction (anyOf-ready);
+    an alternative nothing is left of becomes False, in its place."""
     out = []
     for i, mine in enumerate(alternatives):
         extra: list[Any] = []
@@ -185,11 +254,11 @@ def _exclusive(alternatives: list[Any]) -> list[Any]:
             key = next((k for k in _required(other) if k not in _required(mine)), None)
             if key is not None:
                 extra.append({"properties": {key: False}})
-            else:  # nothing to forbid: filter (hypothesis-jsonschema's `not`)
+            else:  # nothing to forbid: a `not`, drawn by filtering
                 extra.append({"not": other})
         merged = _merge([mine, *extra]) if extra else mine
         out.append({"allOf": [mine, *extra]} if merged is None else merged)
-    return [a for a in out if a is not False]
+    return out
 
 
 def _required(schema: Any) -> list[str]:
@@ -288,6 +357,13 @@ def _intersect(dicts: list[dict[str, Any]]) -> Any:
                         )
                     else:
                         out[key][name] = sub
+            elif (
+                key == "items"
+                and isinstance(value, dict)
+                and isinstance(out[key], dict)
+            ):  # arrays of both: items of both (single-schema `items` only)
+                both = _merge([out[key], value])
+                out[key] = {"allOf": [out[key], value]} if both is None else both
             elif key == "required":
                 out[key] += [r for r in value if r not in out[key]]
             elif key == "enum":
@@ -308,6 +384,11 @@ def _intersect(dicts: list[dict[str, Any]]) -> Any:
         if not _json_in(out["const"], out["enum"]):
             return False
         del out["enum"]
+    members = out.get("properties") or {}
+    if out.get("type") == "object" and any(
+        members.get(name) is False for name in out.get("required", ())
+    ):
+        return False  # an object whose required member may not appear
     return out
 
 
