@@ -186,8 +186,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
 
     argparse takes quadratic time over many repeats of one option (20,000 `--param`
     flags: about 25 s); taken out first, they cost nothing. Only before `--`.
+    Both `--param X` and `--param=X` are taken, so their order is kept.
     """
-    if not argv or argv[0] != "run" or argv.count("--param") < 64:
+    flags = sum(1 for t in argv if t == "--param" or t.startswith("--param="))
+    if not argv or argv[0] != "run" or flags < 64:
         return argv, []
     rest, params = [], []
     i = 0
@@ -199,6 +201,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
         if token == "--param" and i + 1 < len(argv):
             params.append(argv[i + 1])
             i += 2
+            continue
+        if token.startswith("--param="):
+            params.append(token.removeprefix("--param="))
+            i += 1
             continue
         rest.append(token)
         i += 1
@@ -213,12 +219,25 @@ def main(
     """Entry point: parse, run, map failures to exit codes."""
     # Every line printed passes the redactor; commands teach it the secrets.
     streams = (RedactingStream(out or sys.stdout), RedactingStream(err or sys.stderr))
+    code = 2
     try:
-        return _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
+        code = _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
     finally:
         for stream in streams:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
+    failed = streams[0].failed
+    if code in (0, 1, 3) and failed and not isinstance(failed, BrokenPipeError):
+        # what a caller reads is incomplete (a full disk): a tool error, never silent
+        _output_error(failed, streams[1])
+        return 2
+    return code
+
+
+def _output_error(exc: OSError, err: IO[str]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=err)
+        err.flush()
 
 
 def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
@@ -244,6 +263,9 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
         print("error: input nests too deeply to process", file=err)
         return 2
     except OSError as exc:  # a report or output file that cannot be written
+        if exc.filename is None and getattr(out, "failed", None) is exc:
+            _output_error(exc, err)
+            return 2
         where = exc.filename or "a file"
         print(f"error: cannot write or read {where}: {exc.strerror or exc}", file=err)
         return 2
