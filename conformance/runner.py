@@ -66,6 +66,8 @@ class ProbeResult:
     error: str = ""
     branch: str = ""
     retries: tuple[str, ...] = ()
+    # a streamed body: items read and why reading stopped (no arrival times)
+    stream: Mapping[str, Any] | None = None
     expected: bool = True  # the status is one the probe means to reach
     error_kind: str = ""  # network | status | body | internal (errors only)
     excerpt: str = ""  # the start of a failing body, redacted, for the HTML report
@@ -246,9 +248,17 @@ def _result(
         error=error if outcome == ERROR else "",
         branch=branch,
         retries=tuple(exchange.extra.get("retries", ())),
+        stream=_stream_summary(exchange),
         expected=expected,
         error_kind=kind if outcome == ERROR else "",
     )
+
+
+def _stream_summary(exchange: Exchange) -> dict[str, Any] | None:
+    read = exchange.extra.get("stream")
+    if not isinstance(read, dict):
+        return None
+    return {"items": read.get("items"), "stopped": read.get("stopped", "")}
 
 
 def _chosen(checks: Iterable[str] | None) -> list[str] | None:
