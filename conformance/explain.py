@@ -48,6 +48,7 @@ class Failure:
     context: list[Failure] = field(default_factory=list)  # union branches' errors
     branch: int = -1  # index in the parent union, for context errors
     many: bool = False  # oneOf matched by more than one branch
+    unexpected: tuple[str, ...] = ()  # unevaluatedProperties: the members it refused
 
 
 def from_jsonschema(error: Any, branch: int = -1) -> Failure:
@@ -67,6 +68,7 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
         context,
         branch,
         many=keyword == "oneOf" and not error.context,
+        unexpected=tuple(getattr(error, "unexpected", ())),
     )
 
 
@@ -112,6 +114,11 @@ def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Fai
         context,
         branch,
         many=isinstance(kind, multiple_kind),
+        unexpected=tuple(
+            map(str, getattr(kind, "unexpected", None) or ())
+            if keyword == "unevaluatedProperties"
+            else ()
+        ),
     )
 
 
@@ -394,6 +401,9 @@ class Explainer:
                 kw,
                 f"unexpected member(s) {_short(extra, 120)} (additionalProperties)",
             )
+        if kw == "unevaluatedProperties" and failure.unexpected:
+            extra = sorted(failure.unexpected)
+            return kw, f"unexpected member(s) {_short(extra, 120)} ({kw})"
         return kw, _message(kw, value, got)
 
     def _why_not(self, failure: Failure) -> list[str]:

@@ -266,3 +266,31 @@ def test_an_anchor_declared_twice_in_one_resource_is_a_spec_error(
     assert "declares the anchor 'tag' 2 times (at #/components/schemas/Label" in (
         caught.value.reason
     )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_unevaluated_member_is_named_in_the_explanation(
+    write_spec: WriteSpec, engine: str
+) -> None:
+    # GitHub-like 3.1: a `$ref` with siblings closed by unevaluatedProperties.
+    contract = write_spec(
+        _doc(
+            {
+                "Root": {
+                    "$ref": "#/components/schemas/Base",
+                    "properties": {"size": {"type": "integer"}},
+                    "unevaluatedProperties": False,
+                },
+                "Base": {"properties": {"kind": {"type": "string"}}},
+            }
+        )
+    )
+    body = {"kind": "a", "size": 2, "zeta": 1, "other": {"deep": 1}}
+    result = contract.response_validator("getX", 200, engine=engine).validate(body)
+    assert [(v.pointer, v.keyword, v.message) for v in result.violations] == [
+        (
+            "",
+            "unevaluatedProperties",
+            'unexpected member(s) ["other", "zeta"] (unevaluatedProperties)',
+        )
+    ]
