@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ConformanceError
+from .streams import is_sequential
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -229,8 +230,8 @@ class MockApp:
         except ConformanceError as exc:  # a spec part that does not compile
             await _problem(send, 500, f"the spec cannot answer this: {exc}")
             return
-        if answer.prefer.delay:
-            import asyncio
+        if answer.prefer.delay and not is_sequential(answer.media_type or ""):
+            import asyncio  # a stream waits between its items instead
 
             await asyncio.sleep(answer.prefer.delay)
         try:
@@ -274,6 +275,17 @@ class MockApp:
         if prefer.example is not None:
             value = self._example(op, response, media, prefer.example)
             return Answer(status, media, lambda: value, prefer)
+        documented = response.content.get(media)
+        if documented is not None and documented.sequential:
+            from .mock_streams import item_source  # items in rotation (SSE, JSONL)
+
+            if prefer.rule is not None:
+                raise MockError(
+                    400, f"Prefer: rule={prefer.rule}: not offered for streams"
+                )
+
+            items = item_source(self.contract, op, response, documented, self.seed)
+            return Answer(status, media, items, prefer)
         if self.contract.media_type(response, media) is None or not _has_schema(
             response, media
         ):
@@ -502,3 +514,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             "(in use, or not an address of this machine); try another --port"
         )
     return 0
+
+
+# The streaming responders register themselves (SSE, JSON Lines, json-seq).
+from . import mock_streams as mock_streams  # noqa: E402

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
 
     from ..contract import Contract
+    from ..spec import Location
 
 
 @dataclass(frozen=True)
@@ -434,6 +435,7 @@ def invalid_bodies(
     rules: tuple[str, ...] | list[str] | None = None,
     max_depth: int = 2,
     conforms: Callable[[Any], bool] | None = None,
+    at: Location | None = None,
 ) -> SearchStrategy[Mutation]:
     """`Mutation`s: valid bodies with one rule broken, each rejected by validation.
 
@@ -450,7 +452,10 @@ def invalid_bodies(
         raise UsageError(
             f"unknown mutation rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
         )
-    plan = plan_for(contract, operation_id, status, media_type, max_depth=max_depth)
+    where = {"at": at} if at is not None else {}  # another schema of the response
+    plan = plan_for(
+        contract, operation_id, status, media_type, max_depth=max_depth, **where
+    )
     sources = st.one_of(plan.strategy(), plan.strategy(rich=True))
 
     @st.composite
