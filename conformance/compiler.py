@@ -314,6 +314,7 @@ class Compiler:
         if not isinstance(node, dict):
             raise self.spec.error(loc, f"a schema must be a mapping, found {node!r}")
         beside: list[dict[str, Any]] = []
+        whole = node  # 3.1: a `$ref` with siblings is one more allOf part
         if "$ref" in node and not self.is_31:
             self.spec.deref(loc)  # a pure $ref cycle (A → B → A) names no schema
             ref_out = self._ref(node["$ref"], pointer_loc(loc, "$ref"))
@@ -329,8 +330,8 @@ class Compiler:
             # 3.1: a reference has siblings; keep both (it joins the allOf).
         out: dict[str, Any] = {}
         self._note(out, loc)
-        if isinstance(node.get("allOf"), list):
-            write_only = write_only | self._write_only_names(node, loc)
+        if isinstance(node.get("allOf"), list) or beside:
+            write_only = write_only | self._write_only_names(whole, loc)
         self._copy_keywords(node, out, loc)
         self._object_keywords(node, out, loc, write_only)
         if "items" in node:
@@ -497,16 +498,27 @@ class Compiler:
                 if self._write_only_flag(sub, pointer_loc(where, "properties", name)):
                     names.add(name)
             parts = current.get("allOf")
-            for i, _ in enumerate(
-                parts if isinstance(parts, list) and depth < 8 else []
-            ):
+            wheres = [
+                pointer_loc(where, "allOf", i)
+                for i, _ in enumerate(parts if isinstance(parts, list) else [])
+            ]
+            if self.is_31 and "$ref" in current:
+                wheres.append(pointer_loc(where, "$ref"))
+            for part_at in wheres if depth < 8 else []:
                 try:
-                    part_loc, part = self.spec.deref(pointer_loc(where, "allOf", i))
+                    part_loc, part = self._part(part_at)
                 except (KeyError, RecursionError):
                     continue
                 if isinstance(part, dict):
                     todo.append((part, part_loc, depth + 1))
         return frozenset(names)
+
+    def _part(self, at: Location) -> tuple[Location, Any]:
+        """The schema an allOf item, or a 3.1 `$ref` beside siblings, stands for."""
+        if at.pointer.endswith("/$ref"):
+            target = self.spec.ref_target(self.spec.node(at), at)
+            return target, self.spec.node(target)
+        return self.spec.deref(at)
 
     def _write_only_flag(self, sub: Any, loc: Location) -> Location | None:
         """Where `writeOnly: true` stands for this property (inline or via `$ref`)."""

@@ -49,6 +49,7 @@ class Failure:
     context: list[Failure] = field(default_factory=list)  # union branches' errors
     branch: int = -1  # index in the parent union, for context errors
     many: bool = False  # oneOf matched by more than one branch
+    unexpected: tuple[str, ...] = ()  # unevaluatedProperties: the members it refused
 
 
 def from_jsonschema(error: Any, branch: int = -1) -> Failure:
@@ -68,6 +69,7 @@ def from_jsonschema(error: Any, branch: int = -1) -> Failure:
         context,
         branch,
         many=keyword == "oneOf" and not error.context,
+        unexpected=tuple(getattr(error, "unexpected", ())),
     )
 
 
@@ -113,6 +115,11 @@ def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Fai
         context,
         branch,
         many=isinstance(kind, multiple_kind),
+        unexpected=tuple(
+            map(str, getattr(kind, "unexpected", None) or ())
+            if keyword == "unevaluatedProperties"
+            else ()
+        ),
     )
 
 
@@ -152,14 +159,14 @@ class Explainer:
     def violations(self, failures: Iterable[Failure]) -> list[Violation]:
         found: set[Violation] = set()
         required_seen: set[tuple[int, Path]] = set()
-        for failure in failures:
-            for leaf, via in self._leaves(failure, ()):
-                if leaf.keyword == "required":  # one error per member, same verdict
-                    key = (id(leaf.schema), leaf.path)
-                    if key in required_seen:
-                        continue
-                    required_seen.add(key)
-                found.update(self._violations(leaf, via))
+        leaves = [pair for f in failures for pair in self._leaves(f, ())]
+        for leaf, via in _without_cascades(leaves):
+            if leaf.keyword == "required":  # one error per member, same verdict
+                key = (id(leaf.schema), leaf.path)
+                if key in required_seen:
+                    continue
+                required_seen.add(key)
+            found.update(self._violations(leaf, via))
         # The same rule at the same place, reached with and without a discriminator
         # branch (allOf inheritance: the base's own keywords, and the base again
         # inside the child), is one violation: keep the one that names the branch.
@@ -398,6 +405,9 @@ class Explainer:
                 kw,
                 f"unexpected member(s) {_short(extra, 120)} (additionalProperties)",
             )
+        if kw == "unevaluatedProperties" and failure.unexpected:
+            extra = sorted(failure.unexpected)
+            return kw, f"unexpected member(s) {_short(extra, 120)} ({kw})"
         return kw, _message(kw, value, got)
 
     def _why_not(self, failure: Failure) -> list[str]:
@@ -415,6 +425,28 @@ class Explainer:
             where = _pointer(sub.path[depth:])
             reasons[sub.branch] = f"#{sub.branch} {where + ': ' if where else ''}{text}"
         return [reasons[i] for i in sorted(reasons)]
+
+
+def _without_cascades(
+    leaves: list[tuple[Failure, tuple[str, ...]]],
+) -> Iterator[tuple[Failure, tuple[str, ...]]]:
+    """2020-12 drops the annotations of a failing subschema, so its members read as
+    unevaluated: a member with a failure of its own is that failure, not also an
+    unexpected member. An unevaluatedProperties failure left with none is dropped."""
+    paths = [leaf.path for leaf, _ in leaves if leaf.keyword != "unevaluatedProperties"]
+    for leaf, via in leaves:
+        if leaf.keyword == "unevaluatedProperties" and leaf.unexpected:
+            depth = len(leaf.path)
+            failing = {
+                str(p[depth])
+                for p in paths
+                if len(p) > depth and p[:depth] == leaf.path
+            }
+            kept = tuple(n for n in leaf.unexpected if n not in failing)
+            if not kept:
+                continue
+            leaf = replace(leaf, unexpected=kept)
+        yield leaf, via
 
 
 def _message(kw: str, value: Any, got: Any) -> str:

@@ -73,7 +73,9 @@ def unevaluated_properties(
     bad = [n for n in left if not validator.evolve(schema=extra).is_valid(instance[n])]
     if bad:
         listed = ", ".join(repr(n) for n in bad)
-        yield ValidationError(f"unevaluated properties are not allowed ({listed})")
+        error = ValidationError(f"unevaluated properties are not allowed ({listed})")
+        error.unexpected = tuple(bad)  # type: ignore[attr-defined] # for explain.py
+        yield error
 
 
 def _evaluated(validator: Any, instance: dict[str, Any], schema: Any) -> set[str]:

@@ -1117,15 +1117,55 @@ Base:
 """)
 
 
+# 3.1: a `$ref` with siblings is one more part of the composition (GitHub-like).
+WRITE_ONLY_BESIDE_A_REF_31 = _openapi(
+    """
+Root:
+  $ref: '#/components/schemas/Base'
+  type: object
+  required: [password, id]
+Base:
+  type: object
+  properties:
+    id: {type: string}
+    password: {type: string, writeOnly: true}
+""",
+    version="3.1.0",
+)
+
+
+@pytest.mark.parametrize("engine", ["python", "rs"])
 @pytest.mark.parametrize(
-    ("body", "expected"),
-    [({"id": "1"}, []), ({"id": "1", "password": "x"}, [("/password", "writeOnly")])],
-    ids=["absent-conforms", "present-is-a-violation"],
+    ("doc", "body", "expected"),
+    [
+        (WRITE_ONLY_IN_ANOTHER_PART, {"id": "1"}, []),
+        (
+            WRITE_ONLY_IN_ANOTHER_PART,
+            {"id": "1", "password": "x"},
+            [("/password", "writeOnly")],
+        ),
+        (WRITE_ONLY_BESIDE_A_REF_31, {"id": "1"}, []),
+        (
+            WRITE_ONLY_BESIDE_A_REF_31,
+            {"id": "1", "password": "x"},
+            [("/password", "writeOnly")],
+        ),
+    ],
+    ids=[
+        "allOf-absent-conforms",
+        "allOf-present-is-a-violation",
+        "ref-sibling-31-absent-conforms",
+        "ref-sibling-31-present-is-a-violation",
+    ],
 )
 def test_writeonly_declared_in_one_allof_part_is_required_by_none(
-    write_spec: WriteSpec, body: dict[str, Any], expected: list[tuple[str, str]]
+    write_spec: WriteSpec,
+    doc: str,
+    body: dict[str, Any],
+    expected: list[tuple[str, str]],
+    engine: str,
 ) -> None:
-    result = _validate(write_spec(WRITE_ONLY_IN_ANOTHER_PART), body)
+    result = _validate(write_spec(doc, engine=engine), body)
     assert [(v.pointer, v.keyword) for v in result.violations] == expected
 
 

@@ -266,3 +266,50 @@ def test_an_anchor_declared_twice_in_one_resource_is_a_spec_error(
     assert "declares the anchor 'tag' 2 times (at #/components/schemas/Label" in (
         caught.value.reason
     )
+
+
+# GitHub-like 3.1: a `$ref` with siblings closed by unevaluatedProperties.
+CLOSED_BESIDE_A_REF = {
+    "Root": {
+        "$ref": "#/components/schemas/Base",
+        "properties": {"size": {"type": "integer"}},
+        "unevaluatedProperties": False,
+    },
+    "Base": {"properties": {"kind": {"type": "string"}}},
+}
+UNEVALUATED = "unevaluatedProperties"
+UNEVALUATED_ROWS: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {
+    "undocumented-members-named": (
+        {"kind": "a", "size": 2, "zeta": 1, "other": {"deep": 1}},
+        [("", UNEVALUATED, f'unexpected member(s) ["other", "zeta"] ({UNEVALUATED})')],
+    ),
+    # Base fails at /kind, so 2020-12 drops its annotations and `kind` reads as
+    # unevaluated: that is the /kind violation again, not an undocumented member.
+    "own-failure-not-also-unexpected": (
+        {"kind": 5, "size": 2},
+        [("/kind", "type", "expected string, received integer 5")],
+    ),
+    "cascade-dropped-undocumented-kept": (
+        {"kind": 5, "zeta": 1},
+        [
+            ("", UNEVALUATED, f'unexpected member(s) ["zeta"] ({UNEVALUATED})'),
+            ("/kind", "type", "expected string, received integer 5"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("body", "expected"), list(UNEVALUATED_ROWS.values()), ids=list(UNEVALUATED_ROWS)
+)
+def test_an_unevaluated_member_is_named_in_the_explanation(
+    write_spec: WriteSpec,
+    engine: str,
+    body: dict[str, Any],
+    expected: list[tuple[str, str, str]],
+) -> None:
+    contract = write_spec(_doc(CLOSED_BESIDE_A_REF))
+    result = contract.response_validator("getX", 200, engine=engine).validate(body)
+    assert not result.conforms
+    assert [(v.pointer, v.keyword, v.message) for v in result.violations] == expected
