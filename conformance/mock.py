@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import socket
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -473,13 +475,14 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         ) from None
     import asyncio
 
+    sock = _listen(args.host, args.port)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
 
     async def serve() -> None:
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.02)
         if server.started:
@@ -496,9 +499,29 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         asyncio.run(serve())
     except KeyboardInterrupt:
         return 0
+    finally:
+        sock.close()
     if not server.started:
         raise UsageError(
             f"conformance mock: cannot listen on {args.host}:{args.port} "
             "(in use, or not an address of this machine); try another --port"
         )
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound here so that a taken port is a one-line error
+    (uvicorn would log it and exit the process)."""
+    from .errors import UsageError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        known = isinstance(exc.errno, int) and exc.errno > 0  # not a gaierror
+        why = os.strerror(exc.errno) if known else exc.strerror or str(exc)
+        raise UsageError(
+            f"conformance mock: cannot listen on {host}:{port} ({why}); "
+            "try another --port or --host"
+        ) from None
+    return sock

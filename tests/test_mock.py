@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -278,3 +279,15 @@ def test_a_schema_that_does_not_compile_is_a_500_naming_the_spec(write_spec):
     response = asyncio.run(call())
     assert response.status_code == 500
     assert "spec.yaml" in response.json()["mock_error"]
+
+
+def test_a_port_in_use_is_a_usage_error_not_a_traceback():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        args = ["mock", "--spec", str(SEED_SPEC), "--port", str(port)]
+        assert main(args, out, err) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
