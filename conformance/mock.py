@@ -49,10 +49,11 @@ MAX_DELAY = 60.0  # seconds; a longer Prefer: delay is cut to this
 class MockError(Exception):
     """A request the mock cannot answer as asked: answered 400/404/405 with why."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, allow: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.allow = allow  # a 405's `Allow` header
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,8 @@ class MockApp:
             k.decode("latin-1").lower(): v.decode("latin-1")
             for k, v in scope["headers"]
         }
+        if scope["method"].upper() == "HEAD":  # a GET's headers, without its body
+            send = _headers_only(send)
         try:
             prefer = Prefer.parse(headers.get("prefer", ""))
             answer = self.answer(
@@ -226,7 +229,7 @@ class MockApp:
                 prefer,
             )
         except MockError as exc:
-            await _problem(send, exc.status, exc.message)
+            await _problem(send, exc.status, exc.message, exc.allow)
             return
         except ConformanceError as exc:  # a spec part that does not compile
             await _problem(send, 500, f"the spec cannot answer this: {exc}")
@@ -245,16 +248,21 @@ class MockApp:
         candidates = [path] + [
             path[len(p) :] for p in self.prefixes if path.startswith(p + "/")
         ]
-        allowed = set()
+        allowed: dict[str, Operation] = {}
         for candidate in candidates:
             for route in self.routes:
                 if route.pattern.fullmatch(candidate):
-                    if route.operation.method.upper() == method.upper():
-                        return route.operation
-                    allowed.add(route.operation.method.upper())
+                    allowed.setdefault(route.operation.method.upper(), route.operation)
+        if "GET" in allowed:  # HEAD answers as GET does (RFC 9110 9.3.2)
+            allowed.setdefault("HEAD", allowed["GET"])
+        if method.upper() in allowed:
+            return allowed[method.upper()]
         if allowed:
+            documented = ", ".join(sorted(m for m in allowed if m != "HEAD"))
             raise MockError(
-                405, f"{method} {path}: documented methods {', '.join(sorted(allowed))}"
+                405,
+                f"{method} {path}: documented methods {documented}",
+                ", ".join(sorted(allowed)),
             )
         raise MockError(404, f"{method} {path}: no documented operation")
 
@@ -422,12 +430,25 @@ def _examples(contract: Contract, response: Response, media: str) -> dict[str, A
     return out
 
 
-async def _problem(send: Send, status: int, message: str) -> None:
+def _headers_only(send: Send) -> Send:
+    """A `send` that drops body bytes (the answer to HEAD)."""
+
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return headers_only
+
+
+async def _problem(send: Send, status: int, message: str, allow: str = "") -> None:
     data = json.dumps({"mock_error": message}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"x-conformance-mock", b"error"),
     ]
+    if allow:
+        headers.append((b"allow", allow.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 

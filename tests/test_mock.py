@@ -161,6 +161,16 @@ def test_unknown_paths_and_methods_are_404_and_405(examples_mock):
         405,
         "DELETE /pets/1: documented methods GET",
     )
+    assert wrong.headers["allow"] == "GET, HEAD"
+
+
+def test_head_answers_with_the_headers_of_get_and_no_body(examples_mock):
+    with httpx.Client(base_url=examples_mock) as client:
+        head = client.head("/pets/1", headers={"Prefer": "example=rex"})
+        get = client.get("/pets/1", headers={"Prefer": "example=rex"})
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
 
 
 def test_without_a_seed_requests_to_one_url_rotate_branches(seed_contract):
