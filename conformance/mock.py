@@ -44,6 +44,14 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_DELAY = 60.0  # seconds; a longer Prefer: delay is cut to this
+# the preferences the mock reads, each with a value to show when one comes empty
+_PREFER_SAMPLES = {
+    "status": "status=404",
+    "code": "code=404",
+    "rule": "rule=required",
+    "delay": "delay=2s",
+    "example": "example=default",
+}
 
 
 class MockError(Exception):
@@ -73,6 +81,12 @@ class Prefer:
             name, sep, value = token.strip().partition("=")
             if sep:
                 found[name.strip().lower()] = value.strip().strip('"')
+        for name, value in found.items():
+            if not value and name in _PREFER_SAMPLES:
+                raise MockError(
+                    400,
+                    f"Prefer: {name}= needs a value, e.g. {_PREFER_SAMPLES[name]}",
+                )
         status = found.get("status") or found.get("code")
         if status is not None and not re.fullmatch(r"[1-5][0-9][0-9]", status):
             raise MockError(400, f"Prefer: status={status}: expected a status code")
@@ -280,6 +294,7 @@ class MockApp:
         media = _negotiate(response, headers.get("accept", "")) if response else None
         url = f"{method.upper()} {path}?{query.decode('latin-1')}"
         if response is None or media is None:
+            _no_body_for(prefer, f"{op.operation_id} {status} documents no body")
             return Answer(status, None, lambda: None, prefer)
         if prefer.example is not None:
             value = self._example(op, response, media, prefer.example)
@@ -287,6 +302,7 @@ class MockApp:
         if self.contract.media_type(response, media) is None or not _has_schema(
             response, media
         ):
+            _no_body_for(prefer, f"{op.operation_id} {status} {media} has no schema")
             return Answer(status, media, lambda: {} if "json" in media else "", prefer)
         if prefer.rule is not None:
             return Answer(
@@ -372,6 +388,14 @@ class MockApp:
             f"Prefer: example={name}: {op.operation_id} {response.status} {media} has "
             f"no such example (examples: {listed})",
         )
+
+
+def _no_body_for(prefer: Prefer, why: str) -> None:
+    """A `rule=` or `example=` asked of a response without a body schema: a 400."""
+    if prefer.rule is not None:
+        raise MockError(400, f"Prefer: rule={prefer.rule}: {why} to break")
+    if prefer.example is not None:
+        raise MockError(400, f"Prefer: example={prefer.example}: {why}")
 
 
 def _drawn(run: Any) -> Any:

@@ -20,7 +20,7 @@ from conftest import FULL_SPEC, SEED_SPEC, need_shared
 import conformance
 from conformance.assertions import assert_conforms
 from conformance.cli import main
-from conformance.mock import MockApp, Prefer, responder_for
+from conformance.mock import MockApp, MockError, Prefer, responder_for
 
 EXAMPLES_SPEC = """
 openapi: 3.0.0
@@ -150,6 +150,33 @@ def test_prefer_example_serves_the_spec_examples(examples_mock):
     assert none.status_code == 400
     assert "examples: rex, shared" in none.json()["mock_error"]
     assert (empty.status_code, empty.content) == (204, b"")
+
+
+@pytest.mark.parametrize(
+    ("prefer", "says"),
+    [
+        (Prefer(status="204", rule="required"), "getPet 204 documents no body"),
+        (Prefer(status="204", example="rex"), "getPet 204 documents no body"),
+    ],
+)
+def test_a_rule_or_example_of_a_response_without_a_body_is_a_400(
+    tmp_path, prefer, says
+):
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(EXAMPLES_SPEC, encoding="utf-8")
+    app = MockApp(conformance.load_contract(str(spec)))
+    with pytest.raises(MockError) as raised:
+        app.answer("GET", "/pets/1", b"", {}, prefer)
+    assert raised.value.status == 400
+    assert says in raised.value.message
+
+
+@pytest.mark.parametrize("header", ["status=", "rule=", "delay=", 'example=""'])
+def test_a_prefer_without_its_value_is_a_400_naming_it(header):
+    with pytest.raises(MockError) as raised:
+        Prefer.parse(header)
+    assert raised.value.status == 400
+    assert f"Prefer: {header.split('=')[0]}= needs a value" in raised.value.message
 
 
 def test_unknown_paths_and_methods_are_404_and_405(examples_mock):
