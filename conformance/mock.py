@@ -1,4 +1,4 @@
-"""`conformance mock`: an ASGI app that answers every documented operation.
+"""serve a mock API that answers every documented operation as the spec says.
 
 The mock matches a request (method + path template) to an operation and answers
 with its documented success status and media type, and a body from the direct

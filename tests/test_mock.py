@@ -328,3 +328,10 @@ def test_a_port_in_use_is_a_usage_error_not_a_traceback():
         assert main(args, out, err) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def test_the_command_list_describes_mock_in_a_plain_line(capsys):
+    assert main(["--help"], io.StringIO(), io.StringIO()) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.strip().startswith("mock "))
+    assert line.split(None, 1)[1].startswith("serve a mock API")
