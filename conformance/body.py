@@ -4,8 +4,12 @@
 length stay integers (Python's `int()` refuses more than 4,300 digits; a JSON
 integer is not bounded, so long ones are built from their digits without that
 limit), and `NaN`, `Infinity`, `-Infinity` (which `json.loads` accepts) are refused
-at their line and column. Every failure is a `JSONProblem` with a one-line reason,
-so a caller turns it into a `[json]` violation or a payload error, never a crash.
+at their line and column. A number too big for a float (`1e400`) is that exact
+integer, never `inf` (which would read as "received null"). Exact numbers stop at
+`MAX_DIGITS` digits (RFC 8259 lets a reader limit them): building a longer one
+costs seconds, so it is refused at its position instead. Every failure is a
+`JSONProblem` with a one-line reason, so a caller turns it into a `[json]`
+violation or a payload error, never a crash.
 
 `parse_size("64MiB")` reads a size flag; `DEFAULT_MAX_BODY` is the cap on the
 decoded bytes of one body (live, replay and `validate` alike).
@@ -14,6 +18,7 @@ decoded bytes of one body (live, replay and `validate` alike).
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import re
 from typing import Any
@@ -94,18 +99,73 @@ class LongInt(int):
     digits: int
 
     def __repr__(self) -> str:
-        return f"an integer of {self.digits} digits"
+        return integer_of(self.digits, self < 0)
 
     __str__ = __repr__
+
+
+MAX_DIGITS = 100_000  # the longest number read exactly (about 0.04 s to build)
+# A JSON string (skipped whole) or a number.
+_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)', re.DOTALL)
+
+
+class _TooLong(Exception):
+    """A number that cannot be read exactly: `args` are its text and why."""
+
+
+@functools.lru_cache(maxsize=64)
+def _ten_to(power: int) -> int:
+    return 10**power
+
+
+def _digits_value(digits: str) -> int:
+    """int(digits) for any length: halves joined, so it costs far less than
+    int(Decimal(...)), which is quadratic (10 s for 400,000 digits)."""
+    if len(digits) <= 4000:
+        return int(digits)
+    half = len(digits) // 2
+    return _digits_value(digits[:-half]) * _ten_to(half) + _digits_value(digits[-half:])
+
+
+def _exact(sign: int, digits: str, exponent: int, text: str) -> int:
+    """The integer sign × digits × 10**exponent, as an int or a LongInt."""
+    size = len(digits.lstrip("0")) + exponent
+    if size > MAX_DIGITS:
+        raise _TooLong(
+            text, f"a number of {size} digits (more than {MAX_DIGITS} are not read)"
+        )
+    value = _digits_value(digits) * _ten_to(exponent)
+    if size <= 4300:
+        return -value if sign else value
+    long = LongInt(-value if sign else value)
+    long.digits = size
+    return long
+
+
+def integer_of(digits: int, negative: bool) -> str:
+    """How a message names an integer too long to show: by its sign and length."""
+    return f"{'a negative' if negative else 'an'} integer of {digits} digits"
 
 
 def _long_int(text: str) -> int:
     try:
         return int(text)
-    except ValueError:  # more digits than int() takes: decimal has no such limit
-        value = LongInt(decimal.Decimal(text))
-        value.digits = len(text.lstrip("-"))
+    except ValueError:  # more digits than int() takes
+        return _exact(text.startswith("-"), text.lstrip("-"), 0, text)
+
+
+def _float(text: str) -> float | int:
+    """A JSON fraction/exponent number; one beyond a float's range stays exact."""
+    value = float(text)
+    if value - value == 0:  # finite: the usual case
         return value
+    exact = decimal.Decimal(text)
+    sign, digits, exponent = exact.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent < 0 and any(digits[exponent:]):
+        raise _TooLong(text, "a number with a fraction beyond a float's range")
+    kept = digits[:exponent] if exponent < 0 else digits
+    return _exact(sign, "".join(map(str, kept)), max(exponent, 0), text)
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -128,12 +188,25 @@ def parse_json(data: bytes | str) -> Any:
         text = data.removeprefix("\ufeff")
     try:
         try:
-            return json.loads(text, parse_constant=_no_constant)
+            return json.loads(text, parse_float=_float, parse_constant=_no_constant)
         except ValueError as exc:
             if isinstance(exc, JSONProblem) or "integer string" not in str(exc):
                 raise
             # an integer longer than int() reads: parse again, building long ones
-            return json.loads(text, parse_int=_long_int, parse_constant=_no_constant)
+            return json.loads(
+                text,
+                parse_int=_long_int,
+                parse_float=_float,
+                parse_constant=_no_constant,
+            )
+    except _TooLong as exc:
+        number, reason = exc.args
+        where = next(
+            (m.start(1) for m in _NUMBER.finditer(text) if m.group(1) == number), 0
+        )
+        raise JSONProblem(
+            f"too big to check exactly: {reason}", *_position(text, where)
+        ) from None
     except JSONProblem as exc:
         name = str(exc)
         where = next(

@@ -119,7 +119,7 @@ def _v(
             pointer,
             keyword,
             message,
-            spec_pointer=where.pointer,
+            spec_pointer=ctx.contract.spec.pointer(where),
             spec_line=ctx.contract.spec.line(where),
             spec_source=where.uri,
         ),
@@ -236,6 +236,31 @@ def body_has_no_drift(
             warning=True,
             pointer=pointer,
         )
+
+
+@check
+def stream_items_match_schema(
+    exchange: Exchange, op: Operation, ctx: Context
+) -> Iterator[CheckViolation]:
+    """Each item of a streamed body (SSE, JSON Lines, json-seq) matches the item
+    schema; a violation names the item: `/items/3/data/status`."""
+    response = ctx.documented(exchange, op) if exchange.answered else None
+    media = ctx.media_type(exchange, response) if response is not None else None
+    if response is None or media is None or not exchange.body:
+        return
+    documented = response.content[media]
+    if not documented.sequential:
+        return
+    from .streamcheck import item_violations
+    from .streams import parse_items
+
+    read = exchange.extra.get("stream") or {}
+    items = parse_items(media, exchange.body, read.get("times"))
+    if isinstance(read.get("items"), int):  # the probe stopped at a limit: the
+        items = items[: read["items"]]  # items it read whole, not a cut-off tail
+    title = f"{op.operation_id} {response.status} item"
+    for violation in item_violations(ctx.contract, documented, items, title):
+        yield CheckViolation("stream_items_match_schema", violation)
 
 
 def branch_of(exchange: Exchange, op: Operation, ctx: Context) -> str:

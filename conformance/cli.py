@@ -186,8 +186,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
 
     argparse takes quadratic time over many repeats of one option (20,000 `--param`
     flags: about 25 s); taken out first, they cost nothing. Only before `--`.
+    Both `--param X` and `--param=X` are taken, so their order is kept.
     """
-    if not argv or argv[0] != "run" or argv.count("--param") < 64:
+    flags = sum(1 for t in argv if t == "--param" or t.startswith("--param="))
+    if not argv or argv[0] != "run" or flags < 64:
         return argv, []
     rest, params = [], []
     i = 0
@@ -199,6 +201,10 @@ def _take_params(argv: list[str]) -> tuple[list[str], list[str]]:
         if token == "--param" and i + 1 < len(argv):
             params.append(argv[i + 1])
             i += 2
+            continue
+        if token.startswith("--param="):
+            params.append(token.removeprefix("--param="))
+            i += 1
             continue
         rest.append(token)
         i += 1
@@ -213,12 +219,25 @@ def main(
     """Entry point: parse, run, map failures to exit codes."""
     # Every line printed passes the redactor; commands teach it the secrets.
     streams = (RedactingStream(out or sys.stdout), RedactingStream(err or sys.stderr))
+    code = 2
     try:
-        return _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
+        code = _main(argv, cast(IO[str], streams[0]), cast(IO[str], streams[1]))
     finally:
         for stream in streams:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
+    failed = streams[0].failed
+    if code in (0, 1, 3) and failed and not isinstance(failed, BrokenPipeError):
+        # what a caller reads is incomplete (a full disk): a tool error, never silent
+        _output_error(failed, streams[1])
+        return 2
+    return code
+
+
+def _output_error(exc: OSError, err: IO[str]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=err)
+        err.flush()
 
 
 def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
@@ -244,6 +263,9 @@ def _main(argv: Sequence[str] | None, out: IO[str], err: IO[str]) -> int:
         print("error: input nests too deeply to process", file=err)
         return 2
     except OSError as exc:  # a report or output file that cannot be written
+        if exc.filename is None and getattr(out, "failed", None) is exc:
+            _output_error(exc, err)
+            return 2
         where = exc.filename or "a file"
         print(f"error: cannot write or read {where}: {exc.strerror or exc}", file=err)
         return 2
@@ -326,6 +348,33 @@ def read_payload(
         raise PayloadError(f"{where}: {exc.reason}") from None
 
 
+def read_text(
+    name: str, stdin: IO[str] | None = None, cap: int = DEFAULT_MAX_BODY
+) -> str:
+    """The text of one payload file (or stdin for "-"); errors name the file."""
+    label = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            text = (stdin or sys.stdin).read(cap + 1)
+            if len(text) > cap:
+                raise PayloadError(f"{label}: larger than {cap} bytes")
+            return text
+        path = Path(name)
+        if path.stat().st_size > cap:
+            raise PayloadError(
+                f"{label}: larger than {cap} bytes (raise --max-body-size to read it)"
+            )
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise PayloadError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+
+
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Each payload's verdict in order; one that cannot be read is reported in its
     place and the others are still checked. Exit 2 if any could not be read, else
@@ -356,6 +405,8 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
     results: list[dict[str, Any]] = []
     verdicts: list[bool | None] = []  # None: the payload could not be read
+    media = contract.media_type(response, args.media_type)
+    stream = media if media is not None and media.sequential else None
     for name in args.payloads:
         source = "<stdin>" if name == "-" else name
         entry: dict[str, Any] = {
@@ -365,7 +416,12 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             "media_type": args.media_type,
         }
         try:
-            body = read_payload(name, cap=cap)
+            # a recorded stream (SSE, JSON Lines): its text, every item checked
+            body = (
+                read_text(name, cap=cap)
+                if stream is not None
+                else read_payload(name, cap=cap)
+            )
         except PayloadError as exc:
             # Said in its place (stderr, between the verdicts before and after it;
             # in the JSON list too), and the other payloads are still checked.
@@ -376,7 +432,10 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if args.output == "json":
                 results.append({**entry, "conforms": None, "error": str(exc)})
             continue
-        res = validator.validate(body)
+        if stream is not None:
+            res = _stream_result(contract, stream, body, label)
+        else:
+            res = validator.validate(body)
         verdicts.append(res.conforms)
         if args.output == "json":
             entry.update(
@@ -395,6 +454,16 @@ def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if None in verdicts:
         return 2
     return 0 if all(verdicts) else 1
+
+
+def _stream_result(contract: Any, media: Any, text: str, label: str) -> Any:
+    from .model import ValidationResult
+    from .streamcheck import item_violations
+    from .streams import parse_items
+
+    items = parse_items(media.name, text.encode("utf-8"))
+    found = sorted(set(item_violations(contract, media, items, label)))
+    return ValidationResult(violations=tuple(found))
 
 
 def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -423,16 +492,45 @@ def cmd_compile(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         count += 1
         ops.add(body.operation.operation_id)
+    items = _compile_item_schemas(contract, args.operation, target, errors)
     print_warnings(contract, err)
+    streams = f" and {items} stream item schemas" if items else ""
     print(
-        f"compiled {count} JSON response bodies of {len(ops)} operations into {target}",
+        f"compiled {count} JSON response bodies{streams} of {len(ops)} operations "
+        f"into {target}",
         file=out,
     )
     if errors:
         return report_spec_errors(errors, err)
-    if not count:
+    if not count and not items:
         return nothing_to_check(contract, "compile", err)
     return 0
+
+
+def _compile_item_schemas(
+    contract: Any, operation_ids: list[str], target: Path, errors: list[Any]
+) -> int:
+    """Each stream's item schema, `<status>.<media type>.item.json`; the count."""
+    from .errors import SpecError
+    from .reporting import write_atomic
+
+    count = 0
+    for op_id, op in contract.spec.indexed_operations().items():
+        if operation_ids and op_id not in operation_ids:
+            continue
+        for status, response in op.responses.items():
+            for name, media in response.content.items():
+                if not media.sequential:
+                    continue
+                try:
+                    schema = contract.validator_at(media.item_schema).schema
+                except SpecError as exc:
+                    errors.append(exc)
+                    continue
+                path = target / _safe(op_id) / f"{status}.{_safe(name)}.item.json"
+                write_atomic(path, json.dumps(schema, indent=2, ensure_ascii=False))
+                count += 1
+    return count
 
 
 def report_spec_errors(errors: Sequence[ConformanceError], err: IO[str]) -> int:

@@ -116,6 +116,7 @@ class SourceMap:
     origin: dict[int, Location] = field(default_factory=dict)
     dispatch: dict[int, Dispatch] = field(default_factory=dict)
     guards: dict[int, Guard] = field(default_factory=dict)
+    defaults: dict[int, Dispatch] = field(default_factory=dict)  # defaultMapping arms
     nullable_wrappers: dict[int, Location] = field(default_factory=dict)
     write_only: dict[int, Location] = field(default_factory=dict)
     int_formats: dict[int, str] = field(default_factory=dict)

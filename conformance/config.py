@@ -70,7 +70,8 @@ def default_spec(start: Path | None = None) -> str:
 #
 #   spec, recordings, report_dir            paths, relative to the config file
 #   base_url, token_env, auth_scheme        defaults for every target
-#   timeout, retries, concurrency, rate_limit, secret_headers, secret_values, probes
+#   timeout, retries, concurrency, rate_limit, stream_items, stream_seconds,
+#   secret_headers, secret_values, probes
 #   checks (names in conformance.checks.CHECKS), drift (bool), nullable
 #   expect = [200] (statuses probes mean to reach), max_body_size = "64MiB"
 #   [targets.NAME]  base_url, token_env, auth_scheme, the limits, probes
@@ -89,6 +90,8 @@ _LIMITS: dict[str, str] = {
     "retries": "non-negative integer",
     "concurrency": "positive integer",
     "rate_limit": "non-negative number",
+    "stream_items": "positive integer",
+    "stream_seconds": "positive number",
 }
 _TARGET_KEYS: dict[str, str] = {
     "base_url": "string",

@@ -16,6 +16,7 @@ from .errors import SpecError, UsageError
 from .formats import Format, builtin_formats
 from .model import Finding
 from .spec import (
+    Location,
     MediaType,
     Operation,
     Response,
@@ -243,6 +244,42 @@ class Contract:
                 strict=strict,
                 engine=engine or self.engine,
                 title=f"{op.operation_id} {response.status}",
+            )
+            self._validators[key] = validator
+        return validator
+
+    def item_validator(
+        self,
+        operation_id: str,
+        status: int | str | None = None,
+        media_type: str = "text/event-stream",
+    ) -> ResponseValidator | None:
+        """A validator for each item of a streamed body (None: no item schema)."""
+        op, response = self.response(operation_id, status)
+        media = self.media_type(response, media_type)
+        if media is None or media.item_schema is None:
+            return None
+        return self.validator_at(
+            media.item_schema, f"{op.operation_id} {response.status} item"
+        )
+
+    def validator_at(self, loc: Location, title: str = "") -> ResponseValidator:
+        """A validator for the schema at `loc` (item schemas, `contentSchema`)."""
+        key = ("at", loc)
+        validator = self._validators.get(key)
+        if validator is None:
+            compiled = self._compiled.get(key)
+            if compiled is None:
+                compiled = self.compiler.compile(loc)
+                check_compiled(compiled, self.compiler, self.spec)
+                self._compiled[key] = compiled
+            validator = ResponseValidator(
+                compiled,
+                spec=self.spec,
+                source_map=self.compiler.map,
+                formats=self.enabled_formats(),
+                engine=self.engine,
+                title=title,
             )
             self._validators[key] = validator
         return validator

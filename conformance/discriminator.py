@@ -104,11 +104,16 @@ def compile_discriminator(
     }
     compiler._note(guard, d_loc)
     compiler._note(guard["properties"][prop], d_loc)
-    own = _pinned(compiler, node, loc, prop, inline_parts=True)[2]
-    info = Guard(prop, keys, d_loc, tuple(own))
-    compiler.map.guards[id(guard)] = info
-    compiler.map.guards[id(guard["properties"][prop])] = info
-    dispatch: list[Any] = [guard]
+    dispatch: list[Any] = []
+    default = _default_arm(compiler, d_loc, disc, guard, prop)
+    if default is not None:
+        dispatch.append(default)  # absent or unmapped: the default schema, no guard
+    else:
+        own = _pinned(compiler, node, loc, prop, inline_parts=True)[2]
+        info = Guard(prop, keys, d_loc, tuple(own))
+        compiler.map.guards[id(guard)] = info
+        compiler.map.guards[id(guard["properties"][prop])] = info
+        dispatch.append(guard)
     for key, arm_to in arms.items():
         # `type` keeps a non-object from taking every arm (required/properties
         # pass vacuously on non-objects); the guard reports it once.
@@ -127,6 +132,30 @@ def compile_discriminator(
     if union_kw is not None:
         del out[union_kw]  # dispatch replaces the union
     out["allOf"] = [*out.get("allOf", []), *dispatch]
+
+
+def _default_arm(
+    compiler: Compiler,
+    d_loc: Location,
+    disc: dict[str, Any],
+    mapped: dict[str, Any],
+    prop: str,
+) -> dict[str, Any] | None:
+    """OpenAPI 3.2 `defaultMapping`: `if {prop mapped} else {$ref default}`."""
+    value = disc.get("defaultMapping")
+    if value is None:
+        return None
+    m_loc = pointer_loc(d_loc, "defaultMapping")
+    if not isinstance(value, str):
+        raise compiler.spec.error(
+            m_loc, f"defaultMapping must be a string, found {value!r}"
+        )
+    target = mapping_target(compiler.spec, value, m_loc)  # as mapping values
+    arm = {"if": mapped, "else": compiler._ref_to(target, m_loc)}
+    compiler._note(arm, m_loc)
+    name = pointer_parts(target.pointer)[-1] if target.pointer else target.uri
+    compiler.map.defaults[id(arm)] = Dispatch(prop, "(default)", name)
+    return arm
 
 
 @dataclass(frozen=True)

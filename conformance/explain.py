@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .body import integer_of
 from .compiler import SourceMap
 from .formats import Format
 from .keywords import ECMA_PATTERN
@@ -272,7 +273,7 @@ class Explainer:
         if key not in self._rules:
             rule = self._rule_location(failure, keyword, origin)
             self._rules[key] = (
-                (rule.pointer, self.spec.line(rule), rule.uri)
+                (self.spec.pointer(rule), self.spec.line(rule), rule.uri)
                 if rule
                 else ("", None, self.spec.root.uri)
             )
@@ -322,6 +323,8 @@ class Explainer:
                 info = self.map.dispatch.get(id(node))
                 if info is not None and part == "then":
                     labels.append(info.label)
+                elif part == "else" and id(node) in self.map.defaults:
+                    labels.append(self.map.defaults[id(node)].label)
                 node = node.get(str(part))  # all-digit names come back as ints
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
@@ -368,7 +371,8 @@ class Explainer:
             int_format = self.map.int_formats.get(id(failure.schema))
             if int_format and value in _INT_LIMITS:
                 return "format", (
-                    f"expected {int_format} ({_BOUNDS[kw]} {value}), received {got}"
+                    f"expected {int_format} ({_BOUNDS[kw]} {value}), "
+                    f"received {_short(got)}"
                 )
             return kw, f"expected {_BOUNDS[kw]} {value}, received {_short(got)}"
         if kw == "format":
@@ -505,11 +509,15 @@ def _short(value: Any, limit: int = 60) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (ValueError, RecursionError):
-        if isinstance(value, int) and not isinstance(value, bool):
-            # more digits than str() renders (4,300): say how long it is instead
-            return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
         try:
-            text = repr(value)
+            text = repr(value)  # a LongInt from the body says its exact length
         except ValueError:
+            if isinstance(value, int) and not isinstance(value, bool):
+                # more digits than str() renders (4,300): say how long it is instead
+                return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
             return f"{_json_type(value)} holding an integer too long to show"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return integer_of(len(text.lstrip("-")), value < 0)  # a cut number misleads
+    return text[: limit - 1] + "…"

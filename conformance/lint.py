@@ -182,7 +182,8 @@ def separated(a: Flat, b: Flat) -> bool:
 
 
 def _finding(contract: Contract, loc: Location, code: str, message: str) -> Finding:
-    return Finding(loc.pointer, code, message, contract.spec.line(loc), loc.uri)
+    spec = contract.spec
+    return Finding(spec.pointer(loc), code, message, spec.line(loc), loc.uri)
 
 
 @rule
@@ -317,6 +318,39 @@ def required_not_in_properties(
                 f"required member {name!r} is not in properties; its value is never "
                 "checked (typo?)",
             )
+
+
+@rule
+def optional_discriminator_without_default(
+    contract: Contract, loc: Location, node: dict[str, Any]
+) -> Iterator[Finding]:
+    """OpenAPI 3.2: an optional discriminator property needs `defaultMapping`,
+    else a payload without it has no schema (it is rejected here)."""
+    disc = node.get("discriminator")
+    if not contract.spec.is_32 or not isinstance(disc, dict):
+        return
+    prop = disc.get("propertyName")
+    if not isinstance(prop, str) or "defaultMapping" in disc:
+        return
+    spec = contract.spec
+    if prop in flatten(spec, loc).required:
+        return
+    union = node.get("oneOf") or node.get("anyOf")
+    if isinstance(union, list) and union:
+        kw = "oneOf" if "oneOf" in node else "anyOf"
+        if all(
+            prop in flatten(spec, pointer_loc(loc, kw, i)).required
+            for i in range(len(union))
+        ):
+            return
+    yield _finding(
+        contract,
+        pointer_loc(loc, "discriminator", "propertyName"),
+        "discriminator-optional-without-default",
+        f"discriminator property {prop!r} is optional but there is no "
+        "defaultMapping: a payload without it is rejected (add defaultMapping "
+        "or list it in required)",
+    )
 
 
 def _allof_parent(loc: Location) -> Location | None:

@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ConformanceError
+from .streams import is_sequential
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -248,8 +249,8 @@ class MockApp:
         except ConformanceError as exc:  # a spec part that does not compile
             await _problem(send, 500, f"the spec cannot answer this: {exc}")
             return
-        if answer.prefer.delay:
-            import asyncio
+        if answer.prefer.delay and not is_sequential(answer.media_type or ""):
+            import asyncio  # a stream waits between its items instead
 
             await asyncio.sleep(answer.prefer.delay)
         try:
@@ -299,6 +300,17 @@ class MockApp:
         if prefer.example is not None:
             value = self._example(op, response, media, prefer.example)
             return Answer(status, media, lambda: value, prefer)
+        documented = response.content.get(media)
+        if documented is not None and documented.sequential:
+            from .mock_streams import item_source  # items in rotation (SSE, JSONL)
+
+            if prefer.rule is not None:
+                raise MockError(
+                    400, f"Prefer: rule={prefer.rule}: not offered for streams"
+                )
+
+            items = item_source(self.contract, op, response, documented, self.seed)
+            return Answer(status, media, items, prefer)
         if self.contract.media_type(response, media) is None or not _has_schema(
             response, media
         ):
@@ -570,3 +582,7 @@ def _listen(host: str, port: int) -> socket.socket:
             "try another --port or --host"
         ) from None
     return sock
+
+
+# The streaming responders register themselves (SSE, JSON Lines, json-seq).
+from . import mock_streams as mock_streams  # noqa: E402

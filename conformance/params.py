@@ -50,13 +50,21 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _json_lines(text: str, path: str) -> list[dict[str, str]]:
     sets = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" only: U+2028 or NEL inside a value (valid JSON) is no end.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            # Numbers are sent as written (`1e2` stays `1e2`, not `100.0`).
+            data = json.loads(
+                line, parse_int=str, parse_float=str, parse_constant=_not_json
+            )
         except (json.JSONDecodeError, ValueError) as exc:
             raise UsageError(
                 f"--params-file {path}:{number}: not a JSON object ({exc}); write "

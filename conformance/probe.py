@@ -30,6 +30,8 @@ from .body import DEFAULT_MAX_BODY, BodyTooLarge
 from .errors import UsageError
 from .recording import Exchange, redact
 from .redact import Redactor
+from .streamprobe import StreamLimits, StreamRead, read_stream
+from .streams import is_sequential
 
 if TYPE_CHECKING:
     import httpx
@@ -71,6 +73,7 @@ class ProbeSettings:
     secret_headers: tuple[str, ...] = ()
     secret_values: tuple[str, ...] = ()  # redacted wherever they appear
     verify: bool = True
+    stream: StreamLimits = StreamLimits()  # streamed bodies (SSE, JSON Lines)
     max_body_size: int = DEFAULT_MAX_BODY  # decoded bytes of one body
 
 
@@ -120,6 +123,9 @@ def plan_requests(
     names some (default: the operation's documented 2xx, decided by the runner).
     """
     base = check_base_url(base_url)
+    prefix = contract.spec.base_path  # a Swagger 2.0 basePath
+    if prefix and not urlsplit(base).path.endswith(prefix):
+        base += prefix
     seen: dict[str, int] = {}
     default = tuple(str(s).upper() for s in expect)
     for index, probe in enumerate(probes):
@@ -181,6 +187,11 @@ def _request(
             cookies.append(f"{key}={value}")
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
+    streams = sorted(
+        {m for r in op.responses.values() for m in r.content if is_sequential(m)}
+    )
+    if streams:  # stream endpoints often answer only what Accept asks for
+        headers["Accept"] = ", ".join([*streams, "application/json;q=0.9"])
     if auth is not None:
         headers[auth[0]] = auth[1]
     url = base + path + (f"?{urlencode(query)}" if query else "")
@@ -331,9 +342,11 @@ async def _send_one(
     attempts = 1 + max(0, settings.retries)
     notes: list[str] = []
     sent_headers: tuple[tuple[str, str], ...] = ()
+    streamed: StreamRead | None = None
     for attempt in range(1, attempts + 1):
         await limiter.wait()
         started = time.perf_counter()
+        streamed = None
         response = None
         try:
             built = client.build_request(
@@ -342,10 +355,16 @@ async def _send_one(
             sent_headers = tuple(built.headers.multi_items())
             async with asyncio.timeout(settings.timeout):
                 response = await client.send(built, stream=True)
-                try:
-                    body = await read_body(response, settings.max_body_size)
-                finally:
-                    await response.aclose()
+                if not _is_stream(response):
+                    try:
+                        body = await read_body(response, settings.max_body_size)
+                    finally:
+                        await response.aclose()
+            if _is_stream(response):  # read item by item, up to the stream limits
+                ctype = response.headers.get("content-type", "")
+                limits = replace(settings.stream, max_bytes=settings.max_body_size)
+                streamed = await read_stream(response, ctype, limits)
+                body = streamed.body
         except BodyTooLarge as exc:
             # Deterministic: another attempt would only read the same flood again.
             assert response is not None
@@ -407,8 +426,13 @@ async def _send_one(
             body=body,
             notes=notes,
             exhausted=response.status_code in RETRY_STATUSES,
+            streamed=streamed,
         )
     raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def _is_stream(response: httpx.Response) -> bool:
+    return is_sequential(response.headers.get("content-type", ""))
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
@@ -434,8 +458,11 @@ def _snapshot(
     error: str | None = None,
     notes: Sequence[str] = (),
     exhausted: bool = False,
+    streamed: StreamRead | None = None,
 ) -> Exchange:
     extra: dict[str, Any] = {}
+    if streamed is not None:
+        extra["stream"] = streamed.extra()
     if request.expect:
         extra["expect"] = list(request.expect)
     if notes:

@@ -352,6 +352,10 @@ def _line(raw: bytes, where: str, cut: bool) -> dict[str, Any]:
         raise UsageError(
             f"{where}:{exc.colno}: not JSON ({exc.msg.removesuffix(' at')}){hint}"
         ) from None
+    except ValueError:  # an integer longer than Python reads (4,300 digits)
+        raise UsageError(
+            f"{where}: not a cassette line: a number of more than 4300 digits"
+        ) from None
     if not isinstance(line, dict):
         raise UsageError(f"{where}: not a cassette line: expected an object")
     return line

@@ -384,6 +384,7 @@ class RedactingStream:
         self.stream = stream
         self.redactor = redactor or Redactor()
         self._pending = ""
+        self.failed: OSError | None = None  # the first write error (a full disk)
 
     def learn(self, redactor: Redactor) -> None:
         self.redactor = self.redactor.merged(redactor)
@@ -393,7 +394,7 @@ class RedactingStream:
         cut = max(self._pending.rfind("\n"), self._pending.rfind("\r"))
         if cut >= 0:
             ready, self._pending = self._pending[: cut + 1], self._pending[cut + 1 :]
-            self.stream.write(self.redactor.text(ready))
+            self._send(self.redactor.text(ready))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -402,9 +403,20 @@ class RedactingStream:
 
     def flush(self) -> None:
         if self._pending:
-            self.stream.write(self.redactor.text(self._pending))
-            self._pending = ""
-        self.stream.flush()
+            text, self._pending = self.redactor.text(self._pending), ""
+            self._send(text)
+        self._send(None)
+
+    def _send(self, text: str | None) -> None:
+        """Write `text` (None: flush); an OSError is kept in `failed`, then raised."""
+        try:
+            if text is None:
+                self.stream.flush()
+            else:
+                self.stream.write(text)
+        except OSError as exc:
+            self.failed = self.failed or exc
+            raise
 
     def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno, ...
         return getattr(self.stream, name)

@@ -33,10 +33,15 @@ _NAMES = frozenset(
 
 
 def is_2020_12(dialect: Any) -> bool:
-    """JSON Schema 2020-12 itself, or OpenAPI 3.1's dialect of it."""
+    """JSON Schema 2020-12 itself, or OpenAPI 3.1's (or 3.2's) dialect of it."""
     return isinstance(dialect, str) and (
         dialect.rstrip("#") == "https://json-schema.org/draft/2020-12/schema"
-        or dialect.startswith("https://spec.openapis.org/oas/3.1/dialect/")
+        or dialect.startswith(
+            (
+                "https://spec.openapis.org/oas/3.1/dialect/",
+                "https://spec.openapis.org/oas/3.2/dialect/",
+            )
+        )
     )
 
 

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "retries": 2,
     "concurrency": 4,
     "rate_limit": 0.0,
+    "stream_items": 100,
+    "stream_seconds": 10.0,
 }
 
 
@@ -179,6 +181,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_rate,
         metavar="R/s",
         help="at most R attempts per second (default: 0, unlimited)",
+    )
+    parser.add_argument(
+        "--stream-items",
+        type=_at_least(1, int),
+        metavar="N",
+        help="stop reading a streamed response after N items (default 100)",
+    )
+    parser.add_argument(
+        "--stream-seconds",
+        type=_at_least(0.001),
+        metavar="S",
+        help="stop reading a streamed response after S seconds (default 10)",
     )
     parser.add_argument(
         "--record", metavar="DIR", help="write cassettes (redacted) here"
@@ -482,6 +496,7 @@ def plan(
 ) -> tuple[list[Any], Any, str]:
     """Requests and settings of a live run: flags > target > file > defaults."""
     from .probe import ProbeSettings, auth_header, check_base_url, plan_requests
+    from .streamprobe import StreamLimits
 
     target = args.target
     if target is not None and target not in cfg.targets:
@@ -519,7 +534,7 @@ def plan(
 
     limits = {}
     for key, default in DEFAULTS.items():
-        flag = getattr(args, key)
+        flag = getattr(args, key, None)  # callers without a flag: the defaults
         limits[key] = flag if flag is not None else cfg.value(key, target)
         if limits[key] is None:
             limits[key] = default
@@ -545,6 +560,10 @@ def plan(
         retries=int(limits["retries"]),
         concurrency=int(limits["concurrency"]),
         rate_limit=float(limits["rate_limit"]),
+        stream=StreamLimits(
+            items=int(limits["stream_items"]),
+            seconds=float(limits["stream_seconds"]),
+        ),
         auth=auth,
         secret_headers=tuple(cfg.value("secret_headers", target) or ()),
         secret_values=tuple(secrets),

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .body import DEFAULT_MAX_BODY
 from .checks import CHECKS, CheckViolation, run_checks
@@ -60,6 +60,8 @@ class ProbeResult:
     error: str = ""
     branch: str = ""
     retries: tuple[str, ...] = ()
+    # a streamed body: items read and why reading stopped (no arrival times)
+    stream: Mapping[str, Any] | None = None
     expected: bool = True  # the status is one the probe means to reach
     error_kind: str = ""  # network | status | body | internal (errors only)
 
@@ -225,9 +227,17 @@ def _result(
         error=error if outcome == ERROR else "",
         branch=branch,
         retries=tuple(exchange.extra.get("retries", ())),
+        stream=_stream_summary(exchange),
         expected=expected,
         error_kind=kind if outcome == ERROR else "",
     )
+
+
+def _stream_summary(exchange: Exchange) -> dict[str, Any] | None:
+    read = exchange.extra.get("stream")
+    if not isinstance(read, dict):
+        return None
+    return {"items": read.get("items"), "stopped": read.get("stopped", "")}
 
 
 def _chosen(checks: Iterable[str] | None) -> list[str] | None:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import SpecError, UsageError
 from .model import Finding
+from .oas32 import additional_operations, under_self
 from .resources import Resources, has_scheme, index, is_2020_12, resolve
 from .source import (
     Document,
@@ -27,8 +28,20 @@ from .source import (
     pointer_join,
     pointer_parts,
 )
+from .streams import is_sequential
+from .swagger2 import is_swagger2, source_ref, translate
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+METHODS = (
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "query",  # OpenAPI 3.2
+)
 _RANGE = re.compile(r"^[1-5]XX$")
 
 
@@ -44,6 +57,13 @@ class Location:
 class MediaType:
     name: str
     schema: Location | None  # None: the media type documents no schema
+    # A sequential media type (streams.py): each item must match `item_schema`
+    # (3.2 `itemSchema`, or `schema` read as the item schema; see `_item_schema`).
+    item_schema: Location | None = None
+
+    @property
+    def sequential(self) -> bool:
+        return self.item_schema is not None and is_sequential(self.name)
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,8 @@ class Spec:
         """The document at `location`; `mirrors` maps URI prefixes (such as
         `https://schemas.example.com/`) to local folders that hold their documents."""
         root = load_document(location)
+        if is_swagger2(root.data) and str(root.data.get("swagger")).startswith("2"):
+            root = translate(root)  # read as the equivalent 3.0 (swagger2.py)
         spec = cls(root=root, documents={root.uri: root}, mirrors=dict(mirrors or {}))
         spec._check_version()
         if spec.is_31:
@@ -149,7 +171,29 @@ class Spec:
 
     @property
     def is_31(self) -> bool:
-        return self.version.startswith("3.1")
+        """JSON Schema 2020-12 schemas: OpenAPI 3.1 and 3.2."""
+        return self.version.startswith(("3.1", "3.2"))
+
+    @property
+    def is_32(self) -> bool:
+        return self.version.startswith("3.2")
+
+    @property
+    def swagger(self) -> bool:
+        """The user gave a Swagger 2.0 document (read as its 3.0 translation)."""
+        return hasattr(self.root, "renames")
+
+    @property
+    def base_path(self) -> str:
+        """A Swagger 2.0 `basePath`, prefixed to every route ("" otherwise)."""
+        servers = self.root.data.get("servers") if self.swagger else None
+        return str(servers[0]["url"]).rstrip("/") if servers else ""
+
+    def pointer(self, loc: Location) -> str:
+        """`loc`'s pointer in the file the user gave (a 2.0 file: its own pointer)."""
+        doc = self.documents.get(loc.uri)
+        source_pointer = getattr(doc, "source_pointer", None)
+        return source_pointer(loc.pointer) if source_pointer else loc.pointer
 
     def _check_version(self) -> None:
         data = self.root.data
@@ -157,16 +201,25 @@ class Spec:
             raise SpecError(
                 self.root.uri,
                 "/swagger",
-                "Swagger 2.0 is not supported; convert the document to OpenAPI 3.0",
+                f"Swagger {data.get('swagger')!r} is not supported; only Swagger 2.0 "
+                "and OpenAPI 3.0, 3.1 and 3.2 are (convert it to one of them)",
                 self.root.line("/swagger"),
             )
-        if not re.match(r"^3\.[01]\.\d+", self.version):
+        if not re.match(r"^3\.[012]\.\d+", self.version):
             raise SpecError(
                 self.root.uri,
                 "/openapi",
-                f"expected an OpenAPI 3.0 or 3.1 document, "
+                f"expected an OpenAPI 3.0, 3.1 or 3.2 document (or Swagger 2.0), "
                 f"found openapi: {data.get('openapi')!r}",
                 self.root.line("/openapi"),
+            )
+        self_uri = data.get("$self")
+        if self_uri is not None and not isinstance(self_uri, str):
+            raise SpecError(
+                self.root.uri,
+                "/$self",
+                f"$self must be a URI string, found {self_uri!r}",
+                self.root.line("/$self"),
             )
 
     def document(self, uri: str) -> Document:
@@ -266,7 +319,7 @@ class Spec:
         return doc.line(loc.pointer) if doc is not None else None
 
     def error(self, loc: Location, reason: str) -> SpecError:
-        return SpecError(loc.uri, loc.pointer, reason, self.line(loc))
+        return SpecError(loc.uri, self.pointer(loc), reason, self.line(loc))
 
     def warn(self, loc: Location, code: str, message: str) -> None:
         """Record a normalised defect once per (file, pointer, code)."""
@@ -274,7 +327,7 @@ class Spec:
             return
         self._warned.add((loc.uri, loc.pointer, code))
         self.warnings.append(
-            Finding(loc.pointer, code, message, self.line(loc), loc.uri)
+            Finding(self.pointer(loc), code, message, self.line(loc), loc.uri)
         )
 
     def ref_target(self, ref: Any, where: Location) -> Location:
@@ -283,8 +336,13 @@ class Spec:
             raise self.error(where, f"$ref must be a string, found {ref!r}")
         base, _, fragment = ref.partition("#")
         fragment = unquote(fragment)  # a URI fragment is percent-encoded (RFC 6901 §6)
+        local = self._under_self(base, where)  # 3.2 $self: this document's URI
+        if local != base:
+            base, ref_to = local, local + ref[len(base) :]
+        else:
+            ref_to = ref
         if self.is_31:
-            uri = resolve(self.resources(where.uri).base_of(where.pointer), ref)
+            uri = resolve(self.resources(where.uri).base_of(where.pointer), ref_to)
         else:
             uri = join_uri(where.uri, base) if base else where.uri
         if _is_url(where.uri) and not _is_url(uri) and not has_scheme(uri):
@@ -310,12 +368,23 @@ class Spec:
             named = uri if base or uri != where.uri else "this document"
             raise self.error(
                 where,
-                f"dangling $ref {ref!r}: {named} has no {exc.args[0]!r} at "
-                f"#{fragment}{self._id_hint(where, uri)}",
+                f"dangling $ref {self._written(ref)!r}: {named} has no "
+                f"{exc.args[0]!r} at #{self._written(fragment)}"
+                f"{self._id_hint(where, uri)}",
             ) from None
         except SpecError as exc:
             raise self.error(where, f"cannot follow $ref {ref!r}: {exc}") from None
         return target
+
+    def _written(self, ref: str) -> str:
+        """A `$ref` as the user wrote it (a 2.0 file says `#/definitions/…`)."""
+        return source_ref(ref) if self.swagger else ref
+
+    def _under_self(self, base: str, where: Location) -> str:
+        """3.2 `$self` (oas32.py), for references written in the root document."""
+        if where.uri != self.root.uri:
+            return base
+        return under_self(base, self.root.data.get("$self"))
 
     def _id_hint(self, where: Location, uri: str) -> str:
         """3.1: when an `$id` changed the base URI, say which one."""
@@ -438,11 +507,9 @@ class Spec:
             if not isinstance(item, dict):
                 continue
             shared = item.get("parameters") or []
-            for method in METHODS:
-                if not isinstance(item.get(method), dict):
-                    continue
+            for method, op_loc in self._methods(item, item_loc):
                 try:
-                    op = self._indexed(path, method, item_loc, shared)
+                    op = self._indexed(path, method, op_loc, item_loc, shared)
                     if op.operation_id in seen:
                         raise self.error(
                             pointer_loc(op.location, "operationId"),
@@ -451,12 +518,23 @@ class Spec:
                         )
                 except SpecError as exc:
                     self.index_errors.append(exc)
-                    failed_id = self._operation_id(pointer_loc(item_loc, method))
+                    failed_id = self._operation_id(op_loc)
                     if failed_id:
                         self._failed.setdefault(failed_id, exc)
                     continue
                 seen[op.operation_id] = op.location
                 yield op.operation_id, op
+
+    def _methods(
+        self, item: dict[str, Any], item_loc: Location
+    ) -> Iterator[tuple[str, Location]]:
+        """(method, location) of each operation of a path item, 3.2
+        `additionalOperations` (`LINK`, `COPY`, ...) included."""
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                yield method, pointer_loc(item_loc, method)
+        for method, key in additional_operations(item):
+            yield method, pointer_loc(item_loc, "additionalOperations", key)
 
     def _operation_id(self, op_loc: Location) -> str:
         """The operationId of an operation that did not index, if it can be read."""
@@ -468,14 +546,19 @@ class Spec:
         return found if isinstance(found, str) else ""
 
     def _indexed(
-        self, path: str, method: str, item_loc: Location, shared: list[Any]
+        self,
+        path: str,
+        method: str,
+        op_loc: Location,
+        item_loc: Location,
+        shared: list[Any],
     ) -> Operation:
-        op_loc = pointer_loc(item_loc, method)
         ref = self.node(op_loc).get("$ref")
         if ref is not None:  # DigitalOcean style: `get: {$ref: resources/….yml}`
+            written = pointer_loc(op_loc, "$ref")
             op_loc, _ = self.deref(op_loc)
             self.warn(
-                pointer_loc(item_loc, method, "$ref"),
+                written,
                 "operation-ref",
                 f"operation written as $ref {ref!r}: not standard OpenAPI 3.0 (a "
                 "Path Item's operations cannot be references); followed",
@@ -533,8 +616,31 @@ class Spec:
             schema = None
             if isinstance(media, dict) and "schema" in media:
                 schema = pointer_loc(m_loc, "schema")
-            content[name] = MediaType(name, schema)
+            item = self._item_schema(name, media, m_loc, schema)
+            content[name] = MediaType(name, schema, item)
         return Response(status, loc, str(raw.get("description", "")), content)
+
+    def _item_schema(
+        self, name: str, media: Any, m_loc: Location, schema: Location | None
+    ) -> Location | None:
+        """The schema each streamed item must match: 3.2 `itemSchema` (any media
+        type); for a sequential media type without it, `schema` read as the item
+        schema (how 3.0/3.1 documents describe streams; `lint` notes it)."""
+        if isinstance(media, dict) and "itemSchema" in media:
+            return pointer_loc(m_loc, "itemSchema")
+        if schema is None or not is_sequential(name):
+            return None
+        if self.is_32:  # 3.2: `schema` describes the whole stream as an array
+            where, node = self.deref(schema)
+            if isinstance(node, dict) and isinstance(node.get("items"), dict):
+                return pointer_loc(where, "items")
+        self.warn(
+            schema,
+            "stream-schema-as-item-schema",
+            f"{name} is a stream: its schema is read as the schema of each item"
+            + (" (write it as itemSchema)" if self.is_32 else ""),
+        )
+        return schema
 
 
 def _metaschema(uri: str) -> Any:

@@ -48,8 +48,9 @@ def schemas(spec: Spec) -> Iterator[tuple[Location, dict[str, Any]]]:
     for op in spec.indexed_operations().values():
         for response in op.responses.values():
             for media in response.content.values():
-                if media.schema is not None:
-                    starts.append(media.schema)
+                for found in (media.schema, media.item_schema):  # 3.2 itemSchema
+                    if found is not None:
+                        starts.append(found)
     todo = list(reversed(starts))
     seen: set[Location] = set()
     while todo:

@@ -150,14 +150,14 @@ def assert_clear_error(code: int, err: str, *fragments: str) -> None:
             ["(#/paths)", "!!python/object:os.system is not accepted"],
         ),
         (
-            "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "swagger: '1.2'\ninfo: {title: t, version: '1'}\npaths: {}\n",
             "spec.yaml",
-            [":1 (#/swagger)", "Swagger 2.0 is not supported"],
+            [":1 (#/swagger)", "Swagger '1.2' is not supported"],
         ),
         (
             "openapi: 2.5.0\npaths: {}\n",
             "spec.yaml",
-            [":1 (#/openapi)", "expected an OpenAPI 3.0 or 3.1 document"],
+            [":1 (#/openapi)", "expected an OpenAPI 3.0, 3.1 or 3.2 document"],
         ),
     ],
     ids=[
@@ -167,7 +167,7 @@ def assert_clear_error(code: int, err: str, *fragments: str) -> None:
         "empty-file",
         "top-level-list",
         "unsafe-tag",
-        "swagger-2",
+        "swagger-1.2",
         "unknown-openapi-version",
     ],
 )

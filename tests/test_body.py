@@ -58,3 +58,39 @@ def test_what_is_not_json_is_refused_at_its_position(
 
 def test_nan_inside_a_string_is_just_text() -> None:
     assert parse_json('{"a": "NaN"}') == {"a": "NaN"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("[1e400]", 10**400), ("[-2.5E400]", -25 * 10**399),
+     ("[1" + "0" * 400 + ".0]", 10**400), ("[1.5e308]", 1.5e308)],
+    ids=["exponent", "negative", "fraction-of-zeros", "in-float-range"],
+)  # fmt: skip
+def test_a_number_beyond_a_float_is_that_exact_integer(text: str, value: int) -> None:
+    assert parse_json(text) == [value]
+
+
+def test_an_exact_integer_of_many_thousand_digits_shows_its_length() -> None:
+    assert repr(parse_json("[1e5000]")[0]) == "an integer of 5001 digits"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [('["1e999999", 1e999999]', "a number of 1000000 digits (more than 100000 are "
+                                "not read) at 1:14"),
+     ("[" + "9" * 100_001 + "]", "a number of 100001 digits"),
+     ("[1, 1" + "0" * 400 + ".5]", "a fraction beyond a float's range at 1:5")],
+    ids=["exponent", "digits", "fraction"],
+)  # fmt: skip
+def test_a_number_too_big_to_build_is_refused_at_its_position(
+    text: str, where: str
+) -> None:
+    with pytest.raises(JSONProblem, match="too big to check exactly") as caught:
+        parse_json(text)
+    assert where in str(caught.value)
+
+
+def test_a_long_negative_integer_says_it_is_negative() -> None:
+    assert repr(parse_json("[-" + "9" * 5000 + "]")[0]) == (
+        "a negative integer of 5000 digits"
+    )

@@ -7,6 +7,7 @@ subprocesses; peak RSS is the child's own VmHWM, which it reports itself.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -24,6 +25,8 @@ import pytest
 from conftest import PROJECT
 
 from conformance.cli import main
+from conformance.errors import UsageError
+from conformance.params import read_params_file
 from conformance.probe import ProbeSettings, plan_requests
 from conformance.recording import load
 from conformance.runner import ERROR, FAILED, PASSED, run_live, run_replay
@@ -279,6 +282,28 @@ def test_a_5000_digit_integer_gets_the_same_verdict_in_run_replay_and_validate(
     live, _, _ = _reports(tmp_path / "r")
     again, _, _ = _reports(tmp_path / "r2")
     assert live["probes"][0]["violations"] == again["probes"][0]["violations"]
+
+
+def test_a_number_beyond_a_float_is_judged_as_the_integer_it_is(
+    tmp_path: Path,
+) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text('{"count": 1e400, "items": [-1e999]}')
+    code, out, _ = cli(
+        "validate", "--spec", SPEC, "--operation", "getItems", str(payload)
+    )
+    assert (code, "null" in out) == (1, False), out
+    assert "/count  [format]  expected int64 (<= 9223372036854775807)" in out
+
+
+def test_a_long_integer_is_named_by_its_length_in_a_message(tmp_path: Path) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text('{"count": -' + "9" * 400 + "}")
+    code, out, _ = cli(
+        "validate", "--spec", SPEC, "--operation", "getItems", str(payload)
+    )
+    assert (code, "9" * 70 in out) == (1, False), out
+    assert "(>= -9223372036854775808), received a negative integer of 400 digits" in out
 
 
 # -- 4. nothing lost, nothing stale --------------------------------------------------
@@ -599,3 +624,70 @@ def test_many_param_flags_parse_as_argparse_would() -> None:
     slow = build_parser().parse_args(argv)
     assert (params, fast.timeout) == (slow.param, slow.timeout)
     assert len(params) == 100
+
+
+def test_many_param_flags_in_both_forms_keep_their_order() -> None:
+    from conformance.cli import _take_params, build_parser
+
+    argv = ["run", "--base-url", "http://127.0.0.1", "--operation", "getItems"]
+    for i in range(100):
+        argv += ["--param", f"mode=m{i}"] if i % 2 else [f"--param=mode=m{i}"]
+    rest, params = _take_params(argv)
+    assert params == build_parser().parse_args(argv).param
+    assert "--param=mode=m0" not in rest
+
+
+def test_params_file_lines_end_at_newlines_and_numbers_stay_as_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"mode": "a\u2028b\x85c", "page": 1e2}\n{"mode": 2.50}\n')
+    assert read_params_file(str(path)) == [
+        {"mode": "a\u2028b\x85c", "page": "1e2"},
+        {"mode": "2.50"},
+    ]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_params_file_refuses_what_is_not_json(tmp_path: Path, constant: str) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"mode": "ok"}\n{"mode": ' + constant + "}\n")
+    with pytest.raises(UsageError, match=f"p.jsonl:2: not a JSON object .*{constant}"):
+        read_params_file(str(path))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("body", ['{"count": 1}', '{"count": "x"}'])
+def test_output_to_a_full_disk_is_an_error_not_a_silent_success(
+    tmp_path: Path, body: str
+) -> None:
+    payload = tmp_path / "body.json"
+    payload.write_text(body)
+    err = io.StringIO()
+    full = open("/dev/full", "w")  # noqa: SIM115 - every write: No space left
+    argv = ["validate", "--spec", SPEC, "--operation", "getItems", str(payload)]
+    try:
+        code = main(argv, out=full, err=err)
+    finally:
+        with contextlib.suppress(OSError):  # closing flushes into the full disk too
+            full.close()
+    assert (code, err.getvalue()) == (
+        2,
+        "error: cannot write the output: No space left on device\n",
+    )
+
+
+def test_a_cassette_line_with_a_huge_number_is_named_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    line = json.dumps({"cassette": 1, "index": 0, "name": "x"})
+    (tmp_path / "c.jsonl").write_text(
+        line.replace('"index": 0', '"index": ' + "9" * 5000)
+    )
+    code, _, err = cli("replay", str(tmp_path / "c.jsonl"), "--spec", SPEC,
+                       "--report-dir", str(tmp_path / "r"))  # fmt: skip
+    assert (code, err) == (
+        2,
+        f"error: {tmp_path / 'c.jsonl'}:1: not a cassette line: a number of more "
+        "than 4300 digits\n",
+    )

@@ -97,6 +97,7 @@ def test_checks_are_registered_by_name() -> None:
         "content_type_is_documented",
         "body_matches_schema",
         "body_has_no_drift",
+        "stream_items_match_schema",
     ]
 
 

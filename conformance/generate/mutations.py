@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
 
     from ..contract import Contract
+    from ..spec import Location
 
 
 @dataclass(frozen=True)
@@ -467,6 +468,7 @@ def invalid_bodies(
     rules: tuple[str, ...] | list[str] | None = None,
     max_depth: int = 2,
     conforms: Callable[[Any], bool] | None = None,
+    at: Location | None = None,
 ) -> SearchStrategy[Mutation]:
     """`Mutation`s: valid bodies with one rule broken, each rejected by validation.
 
@@ -478,7 +480,10 @@ def invalid_bodies(
     from hypothesis import strategies as st
 
     chosen = chosen_rules(rules)
-    plan = plan_for(contract, operation_id, status, media_type, max_depth=max_depth)
+    where = {"at": at} if at is not None else {}  # another schema of the response
+    plan = plan_for(
+        contract, operation_id, status, media_type, max_depth=max_depth, **where
+    )
     sources = st.one_of(plan.strategy(), plan.strategy(rich=True))
 
     @st.composite

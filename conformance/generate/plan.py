@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from ..contract import Contract
+    from ..spec import Location
     from ..validate import ResponseValidator
 
 
@@ -72,11 +73,21 @@ class Plan:
         *,
         max_depth: int = 2,
         extra_members: bool = False,
+        at: Location | None = None,
     ) -> None:
         import jsonschema
 
         op, response = contract.response(operation_id, status)
-        compiled = contract.compiled(op.operation_id, response.status, media_type)
+        self.validator: ResponseValidator
+        if at is not None:  # a schema of the response other than the body's own:
+            # a stream's item schema, an event's contentSchema (generate/items.py)
+            self.validator = contract.validator_at(at)
+            compiled = self.validator.compiled
+        else:
+            compiled = contract.compiled(op.operation_id, response.status, media_type)
+            self.validator = contract.response_validator(
+                op.operation_id, response.status, media_type
+            )
         if compiled is None:
             raise UsageError(
                 f"{op.operation_id} {response.status} documents no {media_type} body"
@@ -86,9 +97,6 @@ class Plan:
         self.media_type = media_type
         self.compiled = compiled
         self.map = contract.compiler.map
-        self.validator: ResponseValidator = contract.response_validator(
-            op.operation_id, response.status, media_type
-        )
         self.formats = contract.enabled_formats()
         aliases = _format_aliases(self.formats)
         self._custom_formats: dict[str, SearchStrategy[str]] | None = None
@@ -171,6 +179,9 @@ class Plan:
                     guard = self.map.guards.get(id(node))
                     if guard is not None:
                         disc.add(guard.prop)
+                    default = self.map.defaults.get(id(node))  # 3.2 defaultMapping
+                    if default is not None:
+                        disc.add(default.prop)
                 for name, member in value.items():
                     subs = props_of.get(name) or extra
                     queue.append((member, (*path, name), subs, name in disc))

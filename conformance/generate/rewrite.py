@@ -76,7 +76,9 @@ class _Rewriter:
                 return {"type": "null"}
             return {"anyOf": [{"type": "null"}, inner]}
         parts = node.get("allOf")
-        if isinstance(parts, list) and any(id(p) in self.map.guards for p in parts):
+        if isinstance(parts, list) and any(
+            id(p) in self.map.guards or id(p) in self.map.defaults for p in parts
+        ):
             return self._discriminated(node, refs, force=force)
         out: dict[str, Any] = {}
         required = set(node.get("required") or ())
@@ -152,7 +154,9 @@ class _Rewriter:
         others = [
             p
             for p in node["allOf"]
-            if id(p) not in self.map.guards and id(p) not in self.map.dispatch
+            if id(p) not in self.map.guards
+            and id(p) not in self.map.dispatch
+            and id(p) not in self.map.defaults
         ]
         base = self._node({**rest, "allOf": others} if others else rest, refs)
         if base is _STOP:
@@ -176,9 +180,33 @@ class _Rewriter:
                 branches.append(merged)
             else:
                 self.dropped[info.label] = why_false([base, target, fixed])
+        branches.extend(self._default_branches(node, base, refs))
         if not branches:
             return _STOP if not force else False
         return branches[0] if len(branches) == 1 else {"anyOf": branches}
+
+    def _default_branches(
+        self, node: dict[str, Any], base: Any, refs: tuple[str, ...]
+    ) -> list[Any]:
+        """A 3.2 `defaultMapping` arm: the default schema, with the property absent
+        or holding no mapped key (each where the default schema allows it)."""
+        out = []
+        for arm in node["allOf"]:
+            info = self.map.defaults.get(id(arm))
+            target = self._node(arm.get("else", {}), refs) if info else _STOP
+            if info is None or target is _STOP:
+                continue
+            keys = arm["if"]["properties"][info.prop]["enum"]
+            for fixed in (
+                {"properties": {info.prop: False}},
+                {"properties": {info.prop: {"not": {"enum": keys}}}},
+            ):
+                merged = _merge([base, target, fixed])
+                if merged is None:
+                    merged = {"allOf": [base, target, fixed]}
+                if merged is not False:
+                    out.append(merged)
+        return out
 
     def _exclusive_alternatives(
         self, node: dict[str, Any], raw: list[Any], kept: list[tuple[int, Any]]

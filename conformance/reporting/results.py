@@ -85,6 +85,7 @@ def probe_json(r: ProbeResult, names: list[str]) -> dict[str, Any]:
         "checks": _checks(r, names),
         "violations": [v.as_dict() for v in r.violations],
         "drift": [v.violation.pointer for v in r.warnings],
+        **({"stream": dict(r.stream)} if r.stream is not None else {}),
     }
 
 
@@ -102,6 +103,9 @@ def _case(result: ProbeResult) -> junit.TestCase:
         properties["status"] = str(result.status)
     if result.branch:
         properties["branch"] = result.branch
+    if result.stream is not None:  # a streamed body: items judged, why it stopped
+        properties["stream_items"] = str(result.stream.get("items"))
+        properties["stream_stopped"] = result.stream.get("stopped") or "end"
     failure = error = None
     if result.outcome == "error":
         error = junit.Outcome(
