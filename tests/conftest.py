@@ -7,6 +7,7 @@ that, in CI, its absence fails instead of skipping.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import conformance
+from conformance.cli import main
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -51,6 +53,13 @@ def need_shared(path: Path) -> Path:
     if os.environ.get("CONFORMANCE_REQUIRE_SHARED") == "1":
         pytest.fail(reason + " (CONFORMANCE_REQUIRE_SHARED=1)")
     pytest.skip(reason)
+
+
+def cli(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
+    """Run the CLI in-process: exit code, stdout, stderr (`err` to pass a tty)."""
+    out, err = io.StringIO(), err or io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

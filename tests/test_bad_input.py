@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_SPEC, SHARED, need_shared
-
-from conformance.cli import main
+from conftest import SEED_SPEC, SHARED, cli, need_shared
 
 WEBSOCKET_SPEC = SHARED / "specs" / "qovery" / "websocket" / "websocket-openapi.yaml"
 
@@ -99,15 +97,9 @@ paths:
 """
 
 
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def validate_seed(*payloads: str) -> tuple[int, str, str]:
-    return run(
-        ["validate", "--spec", str(SEED_SPEC), "--operation", "getJob", *payloads]
+    return cli(
+        *["validate", "--spec", str(SEED_SPEC), "--operation", "getJob", *payloads]
     )
 
 
@@ -176,26 +168,26 @@ def test_unreadable_spec_names_the_file_and_where(
 ) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    code, out, err = run(["lint", "--spec", str(path)])
+    code, out, err = cli(*["lint", "--spec", str(path)])
     assert out == ""
     assert_clear_error(code, err, str(path), *fragments)
 
 
 def test_missing_spec_file_names_it(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
-    code, _, err = run(["lint", "--spec", str(path)])
+    code, _, err = cli(*["lint", "--spec", str(path)])
     assert_clear_error(code, err, str(path), "file not found")
 
 
 def test_spec_that_is_a_directory_says_so(tmp_path: Path) -> None:
-    code, _, err = run(["lint", "--spec", str(tmp_path)])
+    code, _, err = cli(*["lint", "--spec", str(tmp_path)])
     assert_clear_error(code, err, str(tmp_path), "is a directory")
 
 
 def test_spec_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
     path = tmp_path / "spec.yaml"
     path.write_bytes(b"openapi: 3.0.3\ninfo: {title: \xff}\n")
-    code, _, err = run(["lint", "--spec", str(path)])
+    code, _, err = cli(*["lint", "--spec", str(path)])
     assert_clear_error(code, err, str(path), "not UTF-8 (byte 29)")
 
 
@@ -203,7 +195,7 @@ def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(BILLION_LAUGHS, encoding="utf-8")
     started = time.perf_counter()
-    code, _, err = run(["lint", "--spec", str(path)])
+    code, _, err = cli(*["lint", "--spec", str(path)])
     elapsed = time.perf_counter() - started
     assert_clear_error(code, err, str(path), "billion laughs", "refusing to load it")
     assert elapsed < 2.0  # a sanity bound: expansion would take minutes and GBs
@@ -225,7 +217,7 @@ def test_dangling_ref_names_the_reference_and_where_it_stands(
     path = tmp_path / "spec.yaml"
     path.write_text(DANGLING_REF, encoding="utf-8")
     (tmp_path / "payload.json").write_text("{}", encoding="utf-8")
-    code, _, err = run([argv[0], "--spec", str(path), *argv[1:]])
+    code, _, err = cli(*[argv[0], "--spec", str(path), *argv[1:]])
     assert_clear_error(
         code,
         err,
@@ -242,7 +234,7 @@ def test_dangling_ref_into_another_file_names_that_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "other.yaml").write_text("Here: {type: string}\n", encoding="utf-8")
-    code, _, err = run(["lint", "--spec", str(path)])
+    code, _, err = cli(*["lint", "--spec", str(path)])
     assert_clear_error(
         code, err, f"{path}:13", "'other.yaml#/Gone'", str(tmp_path / "other.yaml")
     )
@@ -258,8 +250,8 @@ def test_openapi_31_document_is_accepted_as_json_schema_2020_12(
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": 1, "tags": ["second"]}', encoding="utf-8")
     argv = ["validate", "--spec", str(path), "--operation", "getA", "--format", "json"]
-    assert run([*argv, str(good)])[0] == 0
-    code, out, _ = run([*argv, str(bad)])
+    assert cli(*[*argv, str(good)])[0] == 0
+    code, out, _ = cli(*[*argv, str(bad)])
     assert code == 1
     pointers = [v["pointer"] for v in json.loads(out)["results"][0]["violations"]]
     assert pointers == ["/name", "/tags/0"]
@@ -267,7 +259,7 @@ def test_openapi_31_document_is_accepted_as_json_schema_2020_12(
 
 def test_qovery_websocket_31_spec_loads_and_lints(tmp_path: Path) -> None:
     spec = need_shared(WEBSOCKET_SPEC)
-    code, _, err = run(["compile", "--spec", str(spec), "--out", str(tmp_path)])
+    code, _, err = cli(*["compile", "--spec", str(spec), "--out", str(tmp_path)])
     assert (code, err) == (0, "")
 
 
@@ -284,8 +276,8 @@ def test_unknown_operation_suggests_the_nearest(
 ) -> None:
     payload = tmp_path / "p.json"
     payload.write_text("{}", encoding="utf-8")
-    code, _, err = run(
-        ["validate", "--spec", str(SEED_SPEC), "--operation", given, str(payload)]
+    code, _, err = cli(
+        *["validate", "--spec", str(SEED_SPEC), "--operation", given, str(payload)]
     )
     assert_clear_error(
         code, err, f"no operation with operationId {given!r}", f"{suggested!r}?"
@@ -297,8 +289,8 @@ def test_unknown_operation_without_a_near_name_suggests_nothing(
 ) -> None:
     payload = tmp_path / "p.json"
     payload.write_text("{}", encoding="utf-8")
-    code, _, err = run(
-        ["validate", "--spec", str(SEED_SPEC), "--operation", "zzz", str(payload)]
+    code, _, err = cli(
+        *["validate", "--spec", str(SEED_SPEC), "--operation", "zzz", str(payload)]
     )
     assert_clear_error(code, err, "no operation with operationId 'zzz'")
     assert "did you mean" not in err
@@ -374,8 +366,8 @@ def test_payload_nested_within_parser_limits_gets_a_verdict(tmp_path: Path) -> N
     text = json.dumps(CRON_JOB)[:-1] + f', "undocumented": {deep}}}'
     payload = tmp_path / "deep.json"
     payload.write_text(text, encoding="utf-8")
-    code, out, _ = run(
-        ["validate", "--spec", str(SEED_SPEC), "--operation", "getJob"]
+    code, out, _ = cli(
+        *["validate", "--spec", str(SEED_SPEC), "--operation", "getJob"]
         + ["--drift", "--format", "json", str(payload)]
     )
     assert code == 0
@@ -406,8 +398,8 @@ def test_30mb_payload_gets_a_verdict_with_bounded_memory(
     assert payload.stat().st_size > 30 * 1024 * 1024
     tracemalloc.start()
     try:
-        code, out, _ = run(
-            ["validate", "--spec", str(SEED_SPEC), "--operation", "getJob"]
+        code, out, _ = cli(
+            *["validate", "--spec", str(SEED_SPEC), "--operation", "getJob"]
             + ["--format", "json", str(payload)]
         )
         _, peak = tracemalloc.get_traced_memory()
@@ -484,7 +476,7 @@ def test_a_malformed_schema_is_an_error_naming_the_file_and_line(
         "compile": ["compile", "--spec", str(spec), "--out", str(tmp_path / "out")],
         "lint": ["lint", "--spec", str(spec)],
     }[command]
-    code, _, err = run(argv)
+    code, _, err = cli(*argv)
     assert_clear_error(code, err, f"{spec}:", fragment)
 
 
@@ -505,5 +497,5 @@ def test_a_malformed_operation_is_an_error_naming_it(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(document, encoding="utf-8")
-    code, _, err = run(["lint", "--spec", str(spec)])
+    code, _, err = cli(*["lint", "--spec", str(spec)])
     assert_clear_error(code, err, "#/paths/~1x/get", "malformed operation")

@@ -23,9 +23,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import FULL_SPEC, PROJECT, SEED_SPEC, need_shared
-
-from conformance.cli import main
+from conftest import FULL_SPEC, PROJECT, SEED_SPEC, cli, need_shared
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -105,12 +103,6 @@ RESULT_KEYS = {
 }
 
 
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def cron_job(**changes: Any) -> dict[str, Any]:
     body = copy.deepcopy(CRON_JOB)
     body.update(changes)
@@ -123,7 +115,7 @@ def write_json(path: Path, body: Any) -> str:
 
 
 def validate_seed(*args: str) -> tuple[int, str, str]:
-    return run(["validate", "--spec", str(SEED_SPEC), "--operation", "getJob", *args])
+    return cli(*["validate", "--spec", str(SEED_SPEC), "--operation", "getJob", *args])
 
 
 def normalised(text: str, tmp_path: Path) -> str:
@@ -303,14 +295,14 @@ def test_validate_prints_normalised_defects_as_warnings_on_err(
     ids=["no-command", "no-operation", "no-payload", "unknown-command"],
 )
 def test_bad_command_lines_exit_2_with_a_usage_message(argv: list[str]) -> None:
-    code, _, err = run(argv)
+    code, _, err = cli(*argv)
     assert code == 2
     assert err.startswith("error: conformance")
     assert "see --help" in err
 
 
 def test_help_exits_0() -> None:
-    code, _, _ = run(["validate", "--help"])
+    code, _, _ = cli(*["validate", "--help"])
     assert code == 0
 
 
@@ -332,8 +324,8 @@ def test_spec_defaults_to_pyproject_tool_conformance(
     monkeypatch.chdir(nested)  # the config is found walking up
     write_json(nested / "p.json", {"id": 1, "name": "rex"})
     write_json(nested / "q.json", {"id": "1"})
-    assert run(["validate", "--operation", "getPet", "p.json"])[0] == 0
-    code, out, _ = run(["validate", "--operation", "getPet", "q.json"])
+    assert cli(*["validate", "--operation", "getPet", "p.json"])[0] == 0
+    code, out, _ = cli(*["validate", "--operation", "getPet", "q.json"])
     assert code == 1
     assert "schemas.yaml:" in out
 
@@ -342,7 +334,7 @@ def test_spec_defaults_to_the_project_seed_spec(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(PROJECT)
-    code, out, _ = run(["lint", "--format", "json"])
+    code, out, _ = cli(*["lint", "--format", "json"])
     assert code == 1
     assert json.loads(out)["source"] == str(SEED_SPEC)
 
@@ -354,7 +346,7 @@ def test_spec_falls_back_to_spec_qovery_getjob_without_config(
     shutil.copy(SEED_SPEC, tmp_path / "spec" / "qovery-getjob.yaml")
     monkeypatch.chdir(tmp_path)
     write_json(tmp_path / "p.json", CRON_JOB)
-    code, out, _ = run(["validate", "--operation", "getJob", "p.json"])
+    code, out, _ = cli(*["validate", "--operation", "getJob", "p.json"])
     assert code == 0
     assert "job_type=CRON → CronJobResponse" in out
 
@@ -363,7 +355,7 @@ def test_no_spec_anywhere_is_a_config_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run(["lint"])
+    code, _, err = cli(*["lint"])
     assert code == 2
     assert "no spec given: pass --spec" in err
 
@@ -400,8 +392,8 @@ def test_spec_url_is_fetched_and_its_relative_refs_followed(
     (root / "pets.yaml").write_text(PET_SPEC, encoding="utf-8")
     (root / "schemas.yaml").write_text(PET_SCHEMAS, encoding="utf-8")
     payload = write_json(tmp_path / "p.json", {"id": 2**40, "name": "rex"})
-    code, out, _ = run(
-        ["validate", "--spec", f"{base}/pets.yaml", "--operation", "getPet"]
+    code, out, _ = cli(
+        *["validate", "--spec", f"{base}/pets.yaml", "--operation", "getPet"]
         + ["--format", "json", payload]
     )
     assert code == 1
@@ -418,8 +410,8 @@ def test_seed_over_http_gives_the_same_verdict_as_the_file(
     shutil.copy(SEED_SPEC, root / "getjob.yaml")
     payload = write_json(tmp_path / "p.json", cron_job(id="0"))
     by_file = validate_seed("--format", "json", payload)
-    by_url = run(
-        ["validate", "--spec", f"{base}/getjob.yaml", "--operation", "getJob"]
+    by_url = cli(
+        *["validate", "--spec", f"{base}/getjob.yaml", "--operation", "getJob"]
         + ["--format", "json", payload]
     )
     assert by_url[:2] == by_file[:2]
@@ -429,7 +421,7 @@ def test_spec_url_that_answers_404_is_an_error_naming_the_url(
     served: tuple[str, Path],
 ) -> None:
     base, _ = served
-    code, _, err = run(["lint", "--spec", f"{base}/missing.yaml"])
+    code, _, err = cli(*["lint", "--spec", f"{base}/missing.yaml"])
     assert code == 2
     assert f"{base}/missing.yaml" in err
     assert "HTTP 404" in err
@@ -450,7 +442,7 @@ def assert_valid_schemas(files: list[Path]) -> None:
 
 
 def test_compile_writes_one_schema_per_json_body_of_the_seed(tmp_path: Path) -> None:
-    code, out, _ = run(["compile", "--spec", str(SEED_SPEC), "--out", str(tmp_path)])
+    code, out, _ = cli(*["compile", "--spec", str(SEED_SPEC), "--out", str(tmp_path)])
     assert code == 0
     files = compiled_files(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in files] == ["getJob/200.json"]
@@ -462,7 +454,7 @@ def test_compile_writes_one_schema_per_json_body_of_the_seed(tmp_path: Path) -> 
 
 def test_compile_full_spec_writes_477_valid_schemas(tmp_path: Path) -> None:
     spec = need_shared(FULL_SPEC)
-    code, out, _ = run(["compile", "--spec", str(spec), "--out", str(tmp_path)])
+    code, out, _ = cli(*["compile", "--spec", str(spec), "--out", str(tmp_path)])
     assert code == 0
     files = compiled_files(tmp_path)
     assert len(files) == 477
@@ -472,8 +464,8 @@ def test_compile_full_spec_writes_477_valid_schemas(tmp_path: Path) -> None:
 
 def test_compile_only_the_chosen_operations(tmp_path: Path) -> None:
     spec = need_shared(FULL_SPEC)
-    code, _, _ = run(
-        ["compile", "--spec", str(spec), "--out", str(tmp_path)]
+    code, _, _ = cli(
+        *["compile", "--spec", str(spec), "--out", str(tmp_path)]
         + ["--operation", "getJob", "--operation", "listJobs"]
     )
     assert code == 0
@@ -482,8 +474,8 @@ def test_compile_only_the_chosen_operations(tmp_path: Path) -> None:
 
 
 def test_compile_unknown_operation_exits_2_with_a_suggestion(tmp_path: Path) -> None:
-    code, _, err = run(
-        ["compile", "--spec", str(SEED_SPEC), "--out", str(tmp_path)]
+    code, _, err = cli(
+        *["compile", "--spec", str(SEED_SPEC), "--out", str(tmp_path)]
         + ["--operation", "getjob"]
     )
     assert code == 2
@@ -495,13 +487,13 @@ def test_compile_unknown_operation_exits_2_with_a_suggestion(tmp_path: Path) -> 
 
 
 def test_lint_seed_text_matches_golden(tmp_path: Path) -> None:
-    code, out, _ = run(["lint", "--spec", str(SEED_SPEC)])
+    code, out, _ = cli(*["lint", "--spec", str(SEED_SPEC)])
     assert code == 1
     assert_golden("lint_seed.txt", normalised(out, tmp_path))
 
 
 def test_lint_json_lists_findings_with_pointer_line_code_and_message() -> None:
-    code, out, _ = run(["lint", "--spec", str(SEED_SPEC), "--format", "json"])
+    code, out, _ = cli(*["lint", "--spec", str(SEED_SPEC), "--format", "json"])
     assert code == 1
     document = json.loads(out)
     assert set(document) == {"source", "findings", "errors"}
@@ -516,7 +508,7 @@ def test_lint_json_lists_findings_with_pointer_line_code_and_message() -> None:
 def test_lint_clean_spec_says_no_findings_and_exits_0(tmp_path: Path) -> None:
     (tmp_path / "pets.yaml").write_text(PET_SPEC, encoding="utf-8")
     (tmp_path / "schemas.yaml").write_text(PET_SCHEMAS, encoding="utf-8")
-    code, out, _ = run(["lint", "--spec", str(tmp_path / "pets.yaml")])
+    code, out, _ = cli(*["lint", "--spec", str(tmp_path / "pets.yaml")])
     assert (code, out) == (0, "no findings\n")
 
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 import traffic_files as t
+from conftest import cli
 
-from conformance.cli import main
 from conformance.coverage import BodyModel, merge, not_exercised, points, score
 
 SPEC = str(t.PROJECT / "spec" / "qovery-getjob.yaml")
 LIFECYCLE, CRON, _, MISSING = range(4)  # lines of the bundled recording
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main([*argv], out, err), out.getvalue(), err.getvalue()
 
 
 def replay_lines(tmp_path: Path, name: str, lines: list[int]) -> dict:

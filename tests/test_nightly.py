@@ -22,7 +22,7 @@ from pathlib import Path
 
 import fault_server as f
 import pytest
-from conftest import PROJECT
+from conftest import PROJECT, cli
 
 from conformance.cli import main
 from conformance.errors import UsageError
@@ -61,12 +61,6 @@ def _live(contract, url: str, modes: list[str], **options):  # noqa: ANN001, ANN
 
 def _by_mode(run) -> dict[str, object]:  # noqa: ANN001
     return {r.params["mode"]: r for r in run.results}
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _argv(url: str, *modes: str) -> list[str]:

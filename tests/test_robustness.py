@@ -4,16 +4,15 @@ operation `$ref`s are followed, and a command with nothing to check says so.
 
 from __future__ import annotations
 
-import io
 import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import cli
 
 import conformance
-from conformance.cli import main
 from conformance.errors import SpecError
 
 ROOT = """\
@@ -84,12 +83,6 @@ def spec(tmp_path: Path) -> Path:
     return root
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_a_component_that_failed_to_compile_fails_the_same_way_again(
     spec: Path,
 ) -> None:
@@ -114,7 +107,7 @@ def test_an_operation_written_as_a_ref_is_followed_with_a_warning(spec: Path) ->
 def test_compile_reports_every_spec_error_and_writes_the_rest(
     spec: Path, tmp_path: Path
 ) -> None:
-    code, out, err = run("compile", "--spec", str(spec), "--out", str(tmp_path / "o"))
+    code, out, err = cli("compile", "--spec", str(spec), "--out", str(tmp_path / "o"))
     assert code == 2
     assert "compiled 1 JSON response bodies of 1 operations" in out
     assert (tmp_path / "o" / "getAccount" / "200.json").exists()
@@ -128,7 +121,7 @@ def test_compile_reports_every_spec_error_and_writes_the_rest(
 def test_lint_reports_every_spec_error_and_the_findings_of_the_rest(
     spec: Path,
 ) -> None:
-    code, out, err = run("lint", "--spec", str(spec))
+    code, out, err = cli("lint", "--spec", str(spec))
     assert code == 2
     assert "operation-without-responses" in out
     assert "/paths/~1ping/get" in out
@@ -138,7 +131,7 @@ def test_lint_reports_every_spec_error_and_the_findings_of_the_rest(
 
 
 def test_lint_as_json_lists_the_spec_errors_too(spec: Path) -> None:
-    code, out, _ = run("lint", "--spec", str(spec), "--format", "json")
+    code, out, _ = cli("lint", "--spec", str(spec), "--format", "json")
     document = json.loads(out)
     assert code == 2
     assert len(document["errors"]) == 2
@@ -180,7 +173,7 @@ def test_a_command_with_nothing_to_check_says_so_and_fails(
     path = tmp_path / "spec.yaml"
     path.write_text(NOTHING)
     args = [a.replace("OUT", str(tmp_path / "o")) for a in argv]
-    code, _, err = run(*args, "--spec", str(path))
+    code, _, err = cli(*args, "--spec", str(path))
     assert code == 2
     assert "nothing to check" in err
     assert "1 of them document no responses" in err
@@ -243,7 +236,7 @@ def test_compile_of_chosen_operations_reports_a_malformed_one_and_goes_on(
     spec: Path, tmp_path: Path
 ) -> None:
     out_dir = tmp_path / "o"
-    code, out, err = run(
+    code, out, err = cli(
         "compile", "--spec", str(spec), "--out", str(out_dir),
         "--operation", "getAccount", "--operation", "bad",
     )  # fmt: skip
@@ -291,7 +284,7 @@ def test_a_cycle_of_bare_refs_across_files_is_one_spec_error_and_lint_ends(
         "    Fine: {type: object, properties: {n: {nullable: true}}}\n",
         encoding="utf-8",
     )
-    code, out, err = run("lint", "--spec", str(root))
+    code, out, err = cli("lint", "--spec", str(root))
     assert code == 2
     assert "nullable-without-type" in out  # the rest was linted
     errors = [line for line in err.splitlines() if line.startswith("error: ")]

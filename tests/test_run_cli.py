@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 import qovery_server as q
-from conftest import PROJECT
+from conftest import PROJECT, cli
 from qovery_server import QoveryServer, State
 
-from conformance.cli import main
 from conformance.run_cmd import param_sets
 
 SPEC = str(PROJECT / "spec" / "qovery-getjob.yaml")
@@ -51,12 +50,6 @@ probes = [
 """
     )
     return tmp_path
-
-
-def cli(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), err or io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_run_with_no_target_replays_the_bundled_recordings(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
@@ -12,16 +11,9 @@ import pytest
 import qovery_server as q
 import traffic_files as t
 import vcr
-
-from conformance.cli import main
+from conftest import cli
 
 SPEC = str(t.PROJECT / "spec" / "qovery-getjob.yaml")
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([*argv], out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def replay(path: Path, reports: Path, *flags: str) -> tuple[int, dict, str]:

@@ -8,7 +8,6 @@ pytest plugin runs in `pytester` subprocesses, as users run it.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import subprocess
@@ -18,20 +17,14 @@ from typing import Any
 
 import pytest
 import qovery_server as q
-from conftest import PROJECT, SEED_SPEC
+from conftest import PROJECT, SEED_SPEC, cli
 
 import conformance
-from conformance.cli import build_parser, main
+from conformance.cli import build_parser
 from conformance.errors import UsageError
 from conformance.recording import Exchange, to_json
 
 CRON = q.cron_job()
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def process(*argv: str) -> subprocess.CompletedProcess[str]:
