@@ -11,10 +11,12 @@ import base64
 import binascii
 import gzip
 import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
-from ..recording import Headers
+from ..recording import Exchange, Headers
 
 
 class TrafficError(UsageError):
@@ -64,3 +66,28 @@ def within(url: str, base_url: str | None) -> bool:
         return False
     prefix = base.path.rstrip("/")
     return got.path == prefix or got.path.startswith(prefix + "/")
+
+
+def read_exchanges(
+    entries: Iterable[Any],
+    read: Callable[[Any, int, str], Exchange],
+    where: Callable[[int], str],
+    kind: str,
+    base_url: str | None,
+) -> list[Exchange]:
+    """`read` each entry (numbered among those kept) and keep those under `base_url`.
+
+    An entry `read` cannot take apart is a `TrafficError` naming `where(number)` and
+    what is wrong with it, as "not a <kind>: ...".
+    """
+    out: list[Exchange] = []
+    for number, entry in enumerate(entries):
+        at = where(number)
+        try:
+            exchange = read(entry, len(out), at)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise TrafficError(at, f"not a {kind}: {detail}") from None
+        if within(exchange.url, base_url):
+            out.append(exchange)
+    return out

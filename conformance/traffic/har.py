@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..recording import Exchange, Headers
-from .common import TrafficError, decoded, from_base64, within
+from .common import TrafficError, decoded, from_base64, read_exchanges
 
 
 def load_har(path: Path, base_url: str | None = None) -> list[Exchange]:
@@ -34,17 +34,13 @@ def load_har(path: Path, base_url: str | None = None) -> list[Exchange]:
         raise TrafficError(
             str(path), "not a HAR file: expected an object with log.entries (a list)"
         )
-    out: list[Exchange] = []
-    for number, entry in enumerate(entries):
-        where = f"{path} (log.entries[{number}])"
-        try:
-            exchange = _exchange(entry, len(out), where)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-            raise TrafficError(where, f"not a HAR entry: {detail}") from None
-        if within(exchange.url, base_url):
-            out.append(exchange)
-    return out
+    return read_exchanges(
+        entries,
+        _exchange,
+        lambda number: f"{path} (log.entries[{number}])",
+        "HAR entry",
+        base_url,
+    )
 
 
 def _headers(raw: Any) -> Headers:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..recording import Exchange, Headers
-from .common import TrafficError, decoded, from_base64, within
+from .common import TrafficError, decoded, from_base64, read_exchanges
 
 
 def is_vcr(data: Any) -> bool:
@@ -46,17 +46,13 @@ def load_vcr(
         raise TrafficError(
             str(path), "not a vcrpy cassette: expected a mapping with interactions"
         )
-    out: list[Exchange] = []
-    for number, interaction in enumerate(data["interactions"]):
-        where = f"{path} (interactions[{number}])"
-        try:
-            exchange = _exchange(interaction, len(out), where)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-            raise TrafficError(where, f"not a vcrpy interaction: {detail}") from None
-        if within(exchange.url, base_url):
-            out.append(exchange)
-    return out
+    return read_exchanges(
+        data["interactions"],
+        _exchange,
+        lambda number: f"{path} (interactions[{number}])",
+        "vcrpy interaction",
+        base_url,
+    )
 
 
 def _headers(raw: Any) -> Headers:
