@@ -17,11 +17,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .rewrite import _types
+from .state import Draw, text_span
 
 if TYPE_CHECKING:
     from random import Random
-
-    from .state import Draw
 
 _OBJECT_KEYS = frozenset({"type", "properties", "required", "additionalProperties"})
 _MAX_NESTING = 6  # nested objects inlined; deeper ones are calls
@@ -51,18 +50,7 @@ def _plain_text(node: Any) -> tuple[int, int] | None:
     most = node.get("maxLength")
     if not isinstance(least, int) or not isinstance(most, (int, type(None))):
         return None  # only integers go into the generated source
-    top = least + 12 if most is None else max(least, min(most, least + 12))
-    return least, top - least + 1
-
-
-def _text(state: Draw, least: int, span: int) -> str:
-    size = least + int(state.rng.random() * span)
-    at = state.at
-    if at + size > len(state.chars):
-        state.refill(size)
-        at = 0
-    state.at = at + size
-    return state.chars[at : at + size]
+    return least, text_span(least, most)
 
 
 class _Source:
@@ -143,7 +131,7 @@ def inline_object(
     source.line(1, "rich = S.rich")
     source.object(node, "o0", 1, 0)
     source.line(1, "return o0")
-    namespace: dict[str, Any] = {"TEXT": _text, "CALL": source.calls}
+    namespace: dict[str, Any] = {"TEXT": Draw.text, "CALL": source.calls}
     exec(compile("\n".join(source.lines), "<sampler object>", "exec"), namespace)
     draw: Callable[[Draw], Any] = namespace["draw"]
     return draw

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from random import Random
 from typing import Any
 
@@ -33,7 +34,7 @@ from .draws import between, draw_regex, draw_text
 from .inline import inline_object
 from .numbers import number_drawer
 from .rewrite import _types
-from .state import Draw, Drawer, Undrawable, nothing
+from .state import Draw, Drawer, Undrawable, nothing, text_span
 
 __all__ = ["Draw", "Drawer", "Sampler", "Undrawable"]  # state.py names re-exported
 
@@ -346,19 +347,7 @@ class Sampler:
                 return draw_regex(pattern, rng)
 
         else:
-            top = least + 12 if most is None else max(least, min(most, least + 12))
-            span = top - least + 1
-
-            def draw_text_member(state: Draw) -> str:  # cut from Draw.chars
-                size = least + int(state.rng.random() * span)
-                at = state.at
-                if at + size > len(state.chars):
-                    state.refill(size)
-                    at = 0
-                state.at = at + size
-                return state.chars[at : at + size]
-
-            return draw_text_member
+            return partial(Draw.text, least=least, span=text_span(least, most))
         check_pattern = fmt in self.formats and isinstance(pattern, str)
 
         def draw_string(state: Draw) -> str:

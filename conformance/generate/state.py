@@ -1,7 +1,8 @@
 """The state of the direct sampler's draws, and the failure to draw.
 
 Owns `Draw` (the seeded `Random`, the round-robin turn of every union, whether
-members are all present, and the buffer text is cut from), `Undrawable` (a node no
+members are all present, and the buffer text is cut from), `text_span` (the
+lengths unpatterned text is drawn in), `Undrawable` (a node no
 value satisfies, with the reason), `Drawer` (a draw function) and `nothing` (a
 drawer that always fails with a reason). Shared by sample.py, numbers.py and
 inline.py.
@@ -44,6 +45,16 @@ class Draw:
         self.chars = raw.translate(_BYTE_TO_CHAR)
         self.at = 0
 
+    def text(self, least: int, span: int) -> str:
+        """`least` to `least + span - 1` characters, cut from the buffer."""
+        size = least + int(self.rng.random() * span)
+        at = self.at
+        if at + size > len(self.chars):
+            self.refill(size)
+            at = 0
+        self.at = at + size
+        return self.chars[at : at + size]
+
     def turn(self, union: int, size: int) -> int:
         left = self.turns.get(union)
         if not left:
@@ -53,6 +64,14 @@ class Draw:
 
 
 Drawer = Callable[[Draw], Any]
+
+
+def text_span(least: int, most: int | None) -> int:
+    """How many lengths unpatterned text is drawn in: 13 at most, from `least` on."""
+    top = least + 12 if most is None else max(least, min(most, least + 12))
+    return top - least + 1
+
+
 # Byte value → a character of the text alphabet (a str.translate table).
 _BYTE_TO_CHAR = {byte: TEXT[byte % len(TEXT)] for byte in range(256)}
 
