@@ -20,7 +20,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from .rewrite import _types
+from .rewrite import _types, implied_types
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -41,12 +41,6 @@ _CHECKED = frozenset(
         "patternProperties",
     }
 )
-_HINTS = {
-    "object": ("properties", "required", "additionalProperties", "minProperties"),
-    "array": ("items", "minItems", "maxItems", "uniqueItems"),
-    "string": ("minLength", "maxLength", "pattern", "format"),
-    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
-}
 
 
 class _Builder:
@@ -77,7 +71,7 @@ class _Builder:
             return st.one_of([self.build(a) for a in node["anyOf"]])
         types = _types(node)
         if types is None:
-            types = {t for t, keys in _HINTS.items() if set(keys) & set(node)}
+            types = implied_types(node)
             if not types:
                 return _any_json()
         if "number" in types:

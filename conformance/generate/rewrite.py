@@ -309,6 +309,20 @@ def _types(schema: Any) -> set[str] | None:
     return found
 
 
+# keywords that imply a type, for a node that names none
+_TYPE_HINTS = {
+    "object": ("properties", "required", "additionalProperties", "minProperties"),
+    "array": ("items", "minItems", "maxItems", "uniqueItems"),
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
+}
+
+
+def implied_types(node: dict[str, Any]) -> set[str]:
+    """The types the keywords of a node without `type` imply (none: any value)."""
+    return {t for t, keys in _TYPE_HINTS.items() if set(keys) & set(node)}
+
+
 def _disjoint_types(a: Any, b: Any) -> bool:
     ta, tb = _types(a), _types(b)
     return ta is not None and tb is not None and not (ta & tb)

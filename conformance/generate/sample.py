@@ -33,7 +33,7 @@ from typing import Any
 from .draws import between, draw_regex, draw_text
 from .inline import inline_object
 from .numbers import number_drawer
-from .rewrite import _types
+from .rewrite import _types, implied_types
 from .state import Draw, Drawer, Undrawable, nothing, text_span
 
 __all__ = ["Draw", "Drawer", "Sampler", "Undrawable"]  # state.py names re-exported
@@ -46,12 +46,6 @@ _RICH_ITEMS = 2
 _CHECKED = frozenset(
     {"not", "allOf", "if", "then", "else", "contains", "propertyNames", "dependencies"}
 )
-_NO_TYPE_HINTS = {
-    "object": ("properties", "required", "additionalProperties", "minProperties"),
-    "array": ("items", "minItems", "maxItems", "uniqueItems"),
-    "string": ("minLength", "maxLength", "pattern", "format"),
-    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"),
-}
 
 
 class Sampler:
@@ -91,7 +85,7 @@ class Sampler:
             return self._union(node["anyOf"])
         types = _types(node)
         if types is None:
-            types = {t for t, keys in _NO_TYPE_HINTS.items() if set(keys) & set(node)}
+            types = implied_types(node)
             if not types:
                 return _any_value
         drawers = {t: self._typed(t, node) for t in sorted(types) if t != "null"}
