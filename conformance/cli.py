@@ -75,6 +75,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _output_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        dest="output",
+        help="text for people (default), json for machines",
+    )
+
+
 def _size(text: str) -> int:
     from .body import parse_size
 
@@ -126,13 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--drift", action="store_true", help="list undocumented members")
     p.add_argument("--strict", action="store_true", help="drift counts as a violation")
-    p.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        dest="output",
-        help="text for people (default), json for machines",
-    )
+    _output_format(p)
     p.add_argument(
         "--max-body-size",
         type=_size,
@@ -165,13 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lint", help="list spec defects that change verdicts (exit 1 if any)"
     )
     _common(p)
-    p.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        dest="output",
-        help="text for people (default), json for machines",
-    )
+    _output_format(p)
     p.set_defaults(func=cmd_lint)
 
     for name, module in EXTERNAL_COMMANDS.items():
