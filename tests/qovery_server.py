@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import Any
 
 TOKEN = "qov-test-token-7f3a9c1e5b"  # the credential the server accepts
@@ -279,17 +279,24 @@ class QoveryServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def start(state: State | None = None) -> Iterator[QoveryServer]:
-    """Serve from a thread until the block ends."""
-    server = QoveryServer(state)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+def serving(server: HTTPServer, poll: float = 0.05) -> Iterator[str]:
+    """Serve `server` from a thread until the block ends; yields its base URL."""
+    thread = threading.Thread(target=server.serve_forever, args=(poll,), daemon=True)
     thread.start()
     try:
-        yield server
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def start(state: State | None = None) -> Iterator[QoveryServer]:
+    """Serve from a thread until the block ends."""
+    server = QoveryServer(state)
+    with serving(server):
+        yield server
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from qovery_server import serving
+
 TRICKLE = 0.15
 STALL = 1.0
 ENDLESS_GAP = 0.002
@@ -126,11 +128,5 @@ class _Handler(BaseHTTPRequestHandler):
 def start() -> Iterator[StreamServer]:
     """Serve from a thread until the block ends."""
     server = StreamServer()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import FULL_SPEC, PROJECT, SEED_SPEC, cli, need_shared
+from qovery_server import serving
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -375,14 +375,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(server) as base:
+        yield base, root
 
 
 def test_spec_url_is_fetched_and_its_relative_refs_followed(

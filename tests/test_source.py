@@ -6,13 +6,13 @@ import http.server
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from qovery_server import serving
 
 from conformance import source
 from conformance.errors import SpecError
@@ -495,15 +495,8 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    httpd = _QuietServer(("127.0.0.1", 0), _SpecHandler)
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with serving(_QuietServer(("127.0.0.1", 0), _SpecHandler), poll=0.02) as base:
+        yield base
 
 
 def test_a_spec_loads_from_an_http_url(server: str) -> None:
