@@ -14,7 +14,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -307,6 +307,19 @@ def print_warnings(contract: Any, err: IO[str]) -> None:
             print(f"warning: {line}", file=err)
 
 
+@contextlib.contextmanager
+def _reading(label: str) -> Iterator[None]:
+    """A payload file that cannot be opened or read is a PayloadError naming it."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PayloadError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
+    except OSError as exc:
+        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+
+
 def read_payload(
     name: str, stdin: IO[str] | None = None, cap: int = DEFAULT_MAX_BODY
 ) -> Any:
@@ -321,7 +334,7 @@ def read_payload(
     too_big = PayloadError(
         f"{label}: larger than {format_size(cap)} (raise --max-body-size to read it)"
     )
-    try:
+    with _reading(label):
         if name == "-":
             source = stdin or sys.stdin
             binary = getattr(source, "buffer", None)
@@ -332,12 +345,6 @@ def read_payload(
                 raise too_big
             with path.open("rb") as handle:
                 raw = handle.read(cap + 1)
-    except FileNotFoundError:
-        raise PayloadError(f"{label}: file not found") from None
-    except IsADirectoryError:
-        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
-    except OSError as exc:
-        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
     if len(raw) > cap:
         raise too_big
     try:
@@ -352,26 +359,23 @@ def read_text(
 ) -> str:
     """The text of one payload file (or stdin for "-"); errors name the file."""
     label = "<stdin>" if name == "-" else name
-    try:
-        if name == "-":
-            text = (stdin or sys.stdin).read(cap + 1)
-            if len(text) > cap:
-                raise PayloadError(f"{label}: larger than {cap} bytes")
-            return text
-        path = Path(name)
-        if path.stat().st_size > cap:
-            raise PayloadError(
-                f"{label}: larger than {cap} bytes (raise --max-body-size to read it)"
-            )
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise PayloadError(f"{label}: file not found") from None
-    except IsADirectoryError:
-        raise PayloadError(f"{label}: is a directory, expected a JSON file") from None
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise PayloadError(f"{label}: cannot read: {exc.strerror}") from None
+    with _reading(label):
+        try:
+            if name == "-":
+                text = (stdin or sys.stdin).read(cap + 1)
+                if len(text) > cap:
+                    raise PayloadError(f"{label}: larger than {cap} bytes")
+            else:
+                path = Path(name)
+                if path.stat().st_size > cap:
+                    raise PayloadError(
+                        f"{label}: larger than {cap} bytes "
+                        "(raise --max-body-size to read it)"
+                    )
+                text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise PayloadError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+    return text
 
 
 def cmd_validate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
