@@ -15,12 +15,10 @@ redactor, and is first shown to find the token in what the server sent.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,9 +26,9 @@ from urllib.parse import quote
 
 import pytest
 import qovery_server as q
-from conftest import SEED_SPEC
+from conftest import SEED_SPEC, cli
+from qovery_server import serving
 
-from conformance.cli import main
 from conformance.recording import Exchange, to_json
 
 TOKEN = "Zq9/Xv+Kp7/Wm3+Rt8Ys4/Lb"  # holds "/" and "+"
@@ -197,19 +195,16 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every byte every run printed or wrote, by name, plus what the server sent."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     root = tmp_path_factory.mktemp("leaks")
     config = CONFIG.format(
         spec=json.dumps(str(SEED_SPEC)), env=TOKEN_ENV, leaky=LEAKY, cron=q.CRON
     )
     (root / "pyproject.toml").write_text(config, encoding="utf-8")
     (root / "test_user.py").write_text(USER_TEST, encoding="utf-8")
-    env = {**os.environ, TOKEN_ENV: TOKEN, "LEAK_URL": url}
-    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
-    printed, codes = {}, {}
-    try:
+    with serving(server) as url:
+        env = {**os.environ, TOKEN_ENV: TOKEN, "LEAK_URL": url}
+        env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
+        printed, codes = {}, {}
         # The real process once (its own stdout and stderr), then the CLI as a
         # function (faster); `tape/` then holds both recordings and the foreign one.
         codes["run-token"], printed["run-token"] = _conformance(
@@ -227,9 +222,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             }.items():  # fmt: skip
                 if name == "replay":
                     _foreign_cassette(root / "tape" / "foreign", url)
-                out, err = io.StringIO(), io.StringIO()
-                codes[name] = main(list(argv), out=out, err=err)
-                printed[name] = (out.getvalue() + err.getvalue()).encode()
+                codes[name], out, err = cli(*argv)
+                printed[name] = (out + err).encode()
         # pytest once: live probes, the user's assert_conforms, every cassette.
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
@@ -238,9 +232,6 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             cwd=root, env=env, capture_output=True, timeout=60, check=False,
         )  # fmt: skip
         codes["pytest"], printed["pytest"] = done.returncode, done.stdout + done.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
     files = {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
