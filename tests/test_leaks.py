@@ -27,7 +27,6 @@ from urllib.parse import quote
 import pytest
 import qovery_server as q
 from conftest import SEED_SPEC, cli
-from qovery_server import serving
 
 from conformance.recording import Exchange, to_json
 
@@ -201,7 +200,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     (root / "pyproject.toml").write_text(config, encoding="utf-8")
     (root / "test_user.py").write_text(USER_TEST, encoding="utf-8")
-    with serving(server) as url:
+    with q.serving(server) as url:
         env = {**os.environ, TOKEN_ENV: TOKEN, "LEAK_URL": url}
         env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
         printed, codes = {}, {}
