@@ -370,7 +370,10 @@ async def _send_one(
             if _is_stream(response):  # read item by item, up to the stream limits
                 ctype = response.headers.get("content-type", "")
                 limits = replace(settings.stream, max_bytes=settings.max_body_size)
-                hook = watch(request, response.status_code, ctype) if watch else None
+                # An answer that will be retried is not the probe's: not judged.
+                status = response.status_code
+                final = status not in RETRY_STATUSES or attempt == attempts
+                hook = watch(request, status, ctype) if watch and final else None
                 streamed = await read_stream(response, ctype, limits, hook)
                 body = streamed.body
         except BodyTooLarge as exc:
@@ -571,7 +574,10 @@ async def _send_all(
     def off_loop(request: ProbeRequest, status: int, ctype: str) -> ItemHook | None:
         # Streamed items are judged in the same thread, queued in arrival order and
         # before their exchange's `handle`: the loop only hands each item over.
-        hook = watch(request, status, ctype) if watch is not None else None
+        try:
+            hook = watch(request, status, ctype) if watch is not None else None
+        except Exception:  # noqa: BLE001 - the verdict's own check will say why
+            return None
         if hook is None:
             return None
         judge = hook
