@@ -8,7 +8,10 @@ where a number with a zero fraction is an integer. Bodies come from the JSON tex
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from documents import explained, line, openapi
@@ -120,3 +123,41 @@ def test_both_engines_explain_1_0_alike_inside_a_union(
     ]
     assert results[0].violations == results[1].violations
     assert {v.keyword for v in results[0].violations} >= {"type", "minimum"}
+
+
+def _integer_paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _integer_paths(v, (*here, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _integer_paths(v, (*here, i))]
+    return [here] if type(node) is int else []
+
+
+def test_every_getjob_integer_written_1_0_is_refused_alike_by_both_engines(
+    seed_contract: conformance.Contract, payloads_dir: Path
+) -> None:
+    """Each integer member of a conforming real getJob payload, written with a
+    fraction, breaks it the same way on both engines, at that member."""
+    if jsonschema_rs is None:
+        pytest.skip("jsonschema-rs is not installed")
+    engines = {
+        e: seed_contract.response_validator("getJob", 200, engine=e)
+        for e in ("python", "rs")
+    }
+    files = sorted(p for p in payloads_dir.glob("*.json") if p.name != "manifest.json")
+    bodies = [json.loads(p.read_text(encoding="utf-8")) for p in files]
+    body = next(b for b in bodies if engines["rs"].validate(b).conforms)
+    refused = 0
+    for path in _integer_paths(body):
+        mutant = copy.deepcopy(body)
+        parent = mutant
+        for token in path[:-1]:
+            parent = parent[token]
+        parent[path[-1]] = float(parent[path[-1]])
+        results = {e: v.validate(mutant) for e, v in engines.items()}
+        assert results["python"].violations == results["rs"].violations, path
+        found = [(v.pointer, v.keyword) for v in results["rs"].violations]
+        # a member typed `number` (or undocumented) takes 1.0; an integer refuses it
+        assert found in ([], [("/" + "/".join(map(str, path)), "type")]), path
+        refused += bool(found)
+    assert refused >= 5
