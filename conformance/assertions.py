@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from .errors import ConfigError, UsageError
 from .recording import Exchange
 from .redact import Redactor
 from .reporting import text
+from .routes import Router
 from .spec import Operation, Spec
 
 if TYPE_CHECKING:
@@ -152,6 +154,34 @@ def pick_operation(contract: Contract, operation: str | None) -> Operation:
     )
 
 
+_ROUTERS: weakref.WeakKeyDictionary[Contract, Router] = weakref.WeakKeyDictionary()
+
+
+def routed_operation(contract: Contract, response: Any) -> Operation:
+    """The operation the response's request was sent to (method + URL).
+
+    No request on the response: the UsageError of `pick_operation`. A request that
+    matches no documented operation: a `ContractFailure` saying why.
+    """
+    __tracebackhide__ = True
+    exchange = exchange_of(response, "")
+    if not exchange.method or not exchange.url:
+        return pick_operation(contract, None)
+    router = _ROUTERS.get(contract)
+    if router is None:
+        router = _ROUTERS[contract] = Router.for_spec(contract.spec)
+    found = router.match(exchange.method, exchange.url)
+    if found is None:
+        why = router.why_unmatched(exchange.method, exchange.url)
+        raise ContractFailure(
+            f"{exchange.method} {exchange.url} matches no operation of "
+            f"{contract.source}: {why} (pass operation=... if the spec's paths "
+            "are served under another base path)",
+            (),
+        )
+    return found.operation
+
+
 def check_response(
     contract: Contract,
     response: Any,
@@ -162,10 +192,15 @@ def check_response(
 ) -> Verdict:
     """The checks of checks.py (status, content type, body) on one response.
 
-    The verdict's text hides the secrets of `redactor` and the credentials the
-    request itself sent (its `Authorization` header, cookies, secret headers).
+    Without `operation=`, a spec of several operations is matched by the method
+    and URL of the response's request (routes.py). The verdict's text hides the
+    secrets of `redactor` and the credentials the request itself sent (its
+    `Authorization` header, cookies, secret headers).
     """
-    op = pick_operation(contract, operation)
+    if operation is None and len(contract.operations) != 1:
+        op = routed_operation(contract, response)
+    else:
+        op = pick_operation(contract, operation)
     if status is not None:
         status_matches(0, status)  # a malformed `status=` is a usage error up front
     exchange = exchange_of(response, op.operation_id)

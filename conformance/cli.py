@@ -45,6 +45,7 @@ EXTERNAL_COMMANDS: dict[str, str] = {
     "replay": "conformance.replay_cmd",
     "selfcheck": "conformance.selfcheck",
     "mock": "conformance.mock",
+    "coverage": "conformance.coverage_cmd",
 }
 
 

@@ -1,8 +1,13 @@
-"""run the checks offline on recorded exchanges (cassettes written by run --record)
+"""run the checks offline on recorded traffic: our cassettes, HAR files, vcrpy cassettes
 
-`conformance replay DIR` loads every `*.jsonl` cassette in DIR (or one file), runs
-the same checks as a live run and writes the same reports: same verdicts, same test
-case names. Exit 0 all conform, 1 any failure, 2 usage error, 3 errors only.
+`conformance replay PATH` loads a folder (searched recursively) or one file: cassettes
+written by `run --record` (`*.jsonl`), HAR 1.2 exports (`*.har`) and vcrpy /
+pytest-recording cassettes (`*.yaml`). It runs the same checks as a live run and
+writes the same reports: same verdicts, same test case names. Requests in HAR and
+vcrpy files find their operation by method and URL; one that matches none is listed
+as unmatched (`--unmatched fail` makes that a failure). `--base-url` keeps only the
+traffic sent to that API (a HAR holds every host the page called) and gives the base
+path to strip. Exit 0 all conform, 1 any failure, 2 usage error, 3 errors only.
 """
 
 from __future__ import annotations
@@ -16,10 +21,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .run_cmd import add_report_arguments
 
     parser.add_argument(
-        "cassettes", metavar="DIR", help="cassette directory or .jsonl file"
+        "cassettes",
+        metavar="PATH",
+        help="a folder (searched recursively), a .jsonl cassette, a .har file or a "
+        "vcrpy .yaml cassette",
+    )
+    parser.add_argument(
+        "--base-url",
+        type=_base_url,
+        metavar="URL",
+        help="only traffic sent to this API (host and path prefix)",
+    )
+    parser.add_argument(
+        "--unmatched",
+        choices=("report", "fail"),
+        default="report",
+        help="a request no operation matches: listed apart (report) or a failure",
     )
     _common(parser)
     add_report_arguments(parser)
+
+
+def _base_url(text: str) -> str:
+    from .probe import check_base_url  # imported when used: probe brings asyncio
+
+    return check_base_url(text)
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

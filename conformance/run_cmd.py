@@ -326,7 +326,7 @@ def report(
     except OSError as exc:
         raise UsageError(_write_error(exc, paths, args)) from None
     print(run.redactor.text(summary.console(run)), file=out)
-    shown = [paths["junit"], paths["json"], paths["summary"]]
+    shown = [paths["junit"], paths["json"], paths["summary"], paths["html"]]
     print("reports: " + ", ".join(str(p) for p in shown), file=out)
     return run.exit_code
 
@@ -464,6 +464,9 @@ def replay(
             observe=journal_observer(journal, paths, args),
             max_body_size=max_body_size(args, cfg),
             redactor=redactor,
+            # `conformance replay` only: HAR/vcrpy host filter, unmatched policy
+            base_url=getattr(args, "base_url", None),
+            unmatched_fail=getattr(args, "unmatched", "report") == "fail",
         )
     finally:
         progress.finish()

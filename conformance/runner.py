@@ -18,19 +18,25 @@ the same test case names as the run that recorded it.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .body import DEFAULT_MAX_BODY
 from .checks import CHECKS, CheckViolation, run_checks
+from .coverage import Tracker
 from .errors import UsageError
-from .probe import ProbeRequest, ProbeSettings, redactor_of, send_all
-from .recording import CassetteWriter, Exchange, load
-from .redact import Redactor
+from .probe import ProbeRequest, ProbeSettings, probe_name, redactor_of, send_all
+from .probe import unique_name as _unique_name
+from .recording import CassetteWriter, Exchange
+from .redact import REDACTED, Redactor
+from .routes import Router
+from .traffic import load_traffic
 
 if TYPE_CHECKING:
     from .contract import Contract
@@ -64,6 +70,18 @@ class ProbeResult:
     stream: Mapping[str, Any] | None = None
     expected: bool = True  # the status is one the probe means to reach
     error_kind: str = ""  # network | status | body | internal (errors only)
+    excerpt: str = ""  # the start of a failing body, redacted, for the HTML report
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A replayed request no documented operation matches: counted, listed apart."""
+
+    method: str
+    url: str
+    status: int | None
+    reason: str  # "no path template of the spec matches /v2/health"
+    source: str = ""  # "traffic.har (log.entries[4])"
 
 
 @dataclass
@@ -81,6 +99,9 @@ class RunResult:
     planned: int = 0  # probes the run meant to finish
     interrupted: str = ""  # the signal that stopped it early: SIGINT | SIGTERM
     token: bool | None = None  # a live run: was a token configured?
+    unmatched: list[Unmatched] = field(default_factory=list)
+    unmatched_fail: bool = False  # `--unmatched fail`: an unmatched request fails
+    coverage: dict[str, Any] | None = None  # coverage.Tracker.to_json()
     # What no report may show (the token, secret values): every writer uses it.
     redactor: Redactor = field(default_factory=Redactor, repr=False)
 
@@ -92,7 +113,7 @@ class RunResult:
         """130/143 interrupted; 1 failures; 3 errors, or no expected status; 0."""
         if self.interrupted:
             return 128 + int(getattr(signal.Signals, self.interrupted, 2))
-        if self.count(FAILED):
+        if self.count(FAILED) or (self.unmatched_fail and self.unmatched):
             return 1
         if self.count(ERROR) or not any(r.expected for r in self.results):
             return 3
@@ -282,14 +303,15 @@ def run_live(
     writer = CassetteWriter(record, redactor=redactor) if record is not None else None
     if writer is not None and interrupts is not None:
         interrupts.keep(writer.salvage)
+    tracker = Tracker(contract)
     started = time.perf_counter()
 
     def handle(exchange: Exchange) -> None:
         if writer is not None:
             writer.write(exchange)
-        result = judge(exchange, contract, chosen, drift)
-        result = redactor.learned_from(exchange).data(result)
+        result = _reported(judge(exchange, contract, chosen, drift), exchange, redactor)
         run.results.append(result)
+        tracker.observe(exchange, contract.operation(exchange.operation_id))
         if observe is not None:
             observe(result)
         if progress is not None:
@@ -308,6 +330,7 @@ def run_live(
         run.interrupted = interrupts.name
     run.duration = time.perf_counter() - started
     run.results.sort(key=lambda r: r.index)
+    run.coverage = tracker.to_json()
     return run
 
 
@@ -321,33 +344,152 @@ def run_replay(
     observe: Observer | None = None,
     max_body_size: int = DEFAULT_MAX_BODY,
     redactor: Redactor | None = None,
+    base_url: str | None = None,
+    unmatched_fail: bool = False,
 ) -> RunResult:
     """The same checks on recorded exchanges, offline.
 
+    `location` is a folder (searched recursively) or one file: our cassettes, HAR
+    files, vcrpy cassettes. Foreign exchanges get their operation by route matching
+    (`base_url` narrows them to one host and gives the base path); a request no
+    operation matches is listed in `RunResult.unmatched`, never judged.
     `redactor` knows the secrets of the project (a cassette written by this tool
     holds none; one from elsewhere might).
     """
     chosen = _chosen(checks)
     redactor = redactor or Redactor()
     run = RunResult(
-        "replay", contract.source, redactor.text(str(location)), redactor=redactor
+        "replay",
+        contract.source,
+        redactor.text(str(location)),
+        redactor=redactor,
+        unmatched_fail=unmatched_fail,
     )
     started = time.perf_counter()
-    exchanges = list(load(location, max_body_size))
-    if not exchanges:  # an empty recording proves nothing: never a green run
-        raise UsageError(f"{location}: the cassettes hold no exchange to replay")
+    loaded = load_traffic(location, base_url, max_body_size)
+    if not loaded:  # an empty recording proves nothing: never a green run
+        sent = f" sent to {base_url} (--base-url)" if base_url else ""
+        raise UsageError(f"{location}: the cassettes hold no exchange{sent} to replay")
+    exchanges = _routed(contract, loaded, base_url, run.unmatched)
+    if not exchanges:  # nothing judged is never a green run either
+        first = run.unmatched[0] if run.unmatched else None
+        detail = (
+            f" (first: {first.method} {first.url}: {first.reason})" if first else ""
+        )
+        raise UsageError(
+            redactor.text(
+                f"{location}: no request matches an operation of {contract.source}"
+                f"{detail}; if the API is served under a base path, pass --base-url"
+            )
+        )
     run.planned = len(exchanges)
+    tracker = Tracker(contract)
     for number, exchange in enumerate(exchanges):
         # Several cassette files may each count from 0: keep their order, renumbered.
         result = _renumbered(judge(exchange, contract, chosen, drift), number)
-        result = redactor.learned_from(exchange).data(result)
+        result = _reported(result, exchange, redactor)
         run.results.append(result)
+        tracker.observe(exchange, contract.operation(exchange.operation_id))
         if observe is not None:
             observe(result)
         if progress is not None:
             progress(len(exchanges), run)
     run.duration = time.perf_counter() - started
+    run.coverage = tracker.to_json()
     return run
+
+
+def _routed(
+    contract: Contract,
+    exchanges: list[Exchange],
+    base_url: str | None,
+    unmatched: list[Unmatched],
+) -> list[Exchange]:
+    """Our cassettes as they are; foreign exchanges named by their matched route.
+
+    Foreign traffic was not planned to reach one status: every documented status
+    is one it may get (`expect`), so a 404 the browser got is judged, not an error.
+    """
+    router: Router | None = None
+    seen: dict[str, int] = {}
+    out = []
+    for exchange in exchanges:
+        if exchange.operation_id:
+            out.append(exchange)
+            continue
+        if router is None:
+            router = Router.for_spec(contract.spec, base_url)
+        exchange = _cleaned(exchange)
+        found = router.match(exchange.method, exchange.url)
+        if found is None and _preflight(exchange):
+            continue  # a browser's CORS preflight is not a call of the API
+        if found is None:
+            unmatched.append(
+                Unmatched(
+                    exchange.method,
+                    exchange.url,
+                    exchange.status,
+                    router.why_unmatched(exchange.method, exchange.url),
+                    str(exchange.extra.get("source", "")),
+                )
+            )
+            continue
+        op = found.operation
+        name = _unique_name(probe_name(op.operation_id, found.params), seen)
+        extra = {**exchange.extra, "expect": list(op.responses)}
+        out.append(
+            replace(
+                exchange,
+                operation_id=op.operation_id,
+                params=dict(found.params),
+                name=name,
+                extra=extra,
+            )
+        )
+    return out
+
+
+def _preflight(exchange: Exchange) -> bool:
+    return exchange.method.upper() == "OPTIONS" and any(
+        k.lower() == "access-control-request-method"
+        for k, _ in exchange.request_headers
+    )
+
+
+# -- what reports may show: redact.py does the redacting --------------------------
+
+MAX_EXCERPT = 400  # characters of a failing body kept for the HTML report
+_EXCERPT_SOURCE = 64 * 1024  # bytes of the body redacted before it is cut
+_SECRET_QUERY = re.compile(
+    r"(?i)token|key|secret|passw|signature|^sig$|auth|session|credential"
+)
+
+
+def _reported(
+    result: ProbeResult, exchange: Exchange, redactor: Redactor
+) -> ProbeResult:
+    """The result as reports may show it: the redactor (plus the credentials this
+    exchange sent) applied; a failing body's excerpt redacted whole, then cut."""
+    clean = redactor.learned_from(exchange)
+    shown: ProbeResult = clean.data(result)
+    if result.outcome != FAILED or not exchange.body:
+        return shown
+    text = exchange.body[:_EXCERPT_SOURCE].decode("utf-8", "replace")
+    return replace(shown, excerpt=clean.excerpt(text, MAX_EXCERPT))
+
+
+def _cleaned(exchange: Exchange) -> Exchange:
+    """A foreign exchange's URL without values of query parameters named like a
+    credential (`?api_key=…`, `?access_token=…`): the redactor cannot know them."""
+    parts = urlsplit(exchange.url)
+    if not parts.query:
+        return exchange
+    query = [
+        (k, REDACTED if _SECRET_QUERY.search(k) else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    url = urlunsplit(parts._replace(query=urlencode(query, safe="[]")))
+    return replace(exchange, url=url)
 
 
 def _renumbered(result: ProbeResult, index: int) -> ProbeResult:

@@ -75,6 +75,8 @@ class SelfCheck:
     rules: tuple[RuleResult, ...] = ()
     # Branches no valid body took, with why (the guard contradicts the target, ...).
     undrawn: tuple[tuple[str, str], ...] = ()
+    # Contract coverage of the valid bodies (coverage.py), as results.json has it.
+    coverage: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,12 +103,19 @@ def selfcheck(
     Bodies come from the direct sampler (generate/sample.py); a body judged
     wrongly is then shrunk by hypothesis when it can find one of its own.
     """
+    from .coverage import Tracker
     from .generate import RULES, applicable_rules, plan_for
 
     op, response = contract.response(operation_id, status)
     plan = plan_for(contract, op.operation_id, response.status, media_type)
     validator = plan.validator
-    valid, branches, undrawn = _valid_bodies(plan, examples, seed)
+    tracker = Tracker(contract)
+    valid, branches, undrawn = _valid_bodies(
+        plan,
+        examples,
+        seed,
+        lambda body: tracker.observe_body(op, response.status, body),
+    )
 
     def check_mutation(mutation: Any) -> Failure | None:
         result = validator.validate(mutation.body)
@@ -170,14 +179,28 @@ def selfcheck(
         branches,
         tuple(results),
         undrawn,
+        _body_coverage(tracker.to_json(), op.operation_id, response.status),
     )
+
+
+def _body_coverage(cov: dict[str, Any], op_id: str, status: str) -> dict[str, Any]:
+    """The coverage of this one response body (the other statuses are not drawn)."""
+    from .coverage import with_score
+
+    entry = cov["operations"].get(op_id, {})
+    body = entry.get("statuses", {}).get(status, {"count": 0})
+    only = {**entry, "statuses": {status: body}}
+    return with_score({**cov, "operations": {op_id: only}})
 
 
 _EXTRA_BODIES = 60  # bodies drawn past `examples` to reach every branch
 
 
 def _valid_bodies(
-    plan: Any, examples: int, seed: int
+    plan: Any,
+    examples: int,
+    seed: int,
+    observe: Callable[[Any], None] | None = None,
 ) -> tuple[RuleResult, dict[str, int], tuple[tuple[str, str], ...]]:
     """The valid-body verdict, bodies per branch, and the branches never drawn."""
     from .generate.bulk import Run
@@ -205,6 +228,8 @@ def _valid_bodies(
             )
             break
         checked += 1
+        if observe is not None:
+            observe(body)
         for branch in plan.branches_of(body):
             branches[branch.label] = branches.get(branch.label, 0) + 1
     if failure is not None:
@@ -408,6 +433,8 @@ def render_text(result: SelfCheck) -> str:
         if r is result.valid:
             for label, count in result.branches.items():
                 lines.append(f"    branch {label}: {count}")
+            if result.coverage and r.checked:
+                lines.extend(_coverage_lines(result.coverage))
     for label, why in result.undrawn:
         lines.append(f"FAILED {result.label} branch {label}: {why}")
     for r in rows:
@@ -425,6 +452,21 @@ def render_text(result: SelfCheck) -> str:
         ", ".join(f"{counts[s]} {s}" for s in (PASSED, FAILED, SKIPPED, ERROR))
     )
     return "\n".join(lines)
+
+
+def _coverage_lines(cov: dict[str, Any], shown: int = 3) -> list[str]:
+    """How much of the contract the valid bodies exercised, and what they missed."""
+    from .coverage import not_exercised
+
+    missing = [m.split(": ", 1)[-1] for m in not_exercised(cov) if "status" not in m]
+    lines = [
+        f"    coverage {cov['percent']}% ({cov['covered']} of {cov['points']} "
+        "contract points in the bodies drawn)"
+    ]
+    lines += [f"      not drawn: {m}" for m in missing[:shown]]
+    if len(missing) > shown:
+        lines.append(f"      … {len(missing) - shown} more not drawn")
+    return lines
 
 
 def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:

@@ -325,6 +325,14 @@ class ResponseValidator:
                 todo.extend(fitting or alternatives)
         return out
 
+    def resolve(self, node: Any) -> Any:
+        """`node` with its `$ref`s followed inside the compiled schema."""
+        return self._explainer._deref(node) if self.compiled is not None else node
+
+    def fits(self, instance: Any, schema: Any) -> bool:
+        """`instance` is valid against `schema`, a node of the compiled schema."""
+        return self._fits(instance, schema)
+
     def _fits(self, instance: Any, schema: Any) -> bool:
         validator = self._fit_validators.get(id(schema))
         if validator is None:

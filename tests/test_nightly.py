@@ -480,6 +480,7 @@ def test_a_full_disk_while_writing_reports_changes_none_and_names_the_file(
         "journal.jsonl",
         "journal.jsonl.previous",
         "junit.xml.previous",
+        "report.html.previous",
         "results.json.previous",
         "summary.md.previous",
     ]

@@ -138,6 +138,7 @@ def test_reports_are_written_to_reports_by_default(project: Path) -> None:
     assert sorted(p.name for p in (project / "reports").iterdir()) == [
         "journal.jsonl",
         "junit.xml",
+        "report.html",
         "results.json",
         "summary.md",
     ]

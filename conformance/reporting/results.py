@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.reporting import junit, summary
+from conformance.reporting import html, junit, summary
+from conformance.reporting.coverage_md import unmatched_to_json
 from conformance.reporting.files import write_set
 from conformance.reporting.text import violation as violation_text
 
@@ -59,8 +60,12 @@ def to_json(run: RunResult, check_names: list[str] | None = None) -> dict[str, A
             "expected_status": sum(r.expected for r in run.results),
             "violations": sum(len(r.violations) for r in run.results),
             "drift": sum(len(r.warnings) for r in run.results),
+            "unmatched": len(run.unmatched),
         },
         "probes": [probe_json(r, names) for r in run.results],
+        "unmatched": unmatched_to_json(run),
+        "unmatched_fails": run.unmatched_fail,
+        "coverage": run.coverage,
     }
 
 
@@ -85,6 +90,7 @@ def probe_json(r: ProbeResult, names: list[str]) -> dict[str, Any]:
         "checks": _checks(r, names),
         "violations": [v.as_dict() for v in r.violations],
         "drift": [v.violation.pointer for v in r.warnings],
+        **({"excerpt": r.excerpt} if r.excerpt else {}),
         **({"stream": dict(r.stream)} if r.stream is not None else {}),
     }
 
@@ -150,6 +156,16 @@ def suites(run: RunResult) -> list[junit.TestSuite]:
         properties["finished"] = f"{len(run.results)} of {run.planned}"
         if not by_op:
             by_op["conformance"] = []
+    if run.unmatched_fail:  # `--unmatched fail`: each unmatched request fails
+        by_op["unmatched"] = [
+            junit.TestCase(
+                name=f"{u.method} {u.url}",
+                classname="conformance.unmatched",
+                time=0.0,
+                failure=junit.Outcome(u.reason, u.source, "unmatched"),
+            )
+            for u in run.unmatched
+        ]
     return [
         junit.TestSuite(
             name=op, cases=cases, timestamp=run.started, properties=properties
@@ -169,6 +185,7 @@ def report_paths(
         "junit": Path(junit_path) if junit_path else folder / "junit.xml",
         "json": Path(json_path) if json_path else folder / "results.json",
         "summary": folder / "summary.md",
+        "html": folder / "report.html",
     }
 
 
@@ -190,18 +207,19 @@ def write_reports(
     json_path: str | os.PathLike[str] | None = None,
     check_names: list[str] | None = None,
 ) -> dict[str, Path]:
-    """Write junit.xml, results.json and summary.md as one set; where each went."""
+    """Write junit.xml, results.json, summary.md and report.html as one set."""
     paths = report_paths(report_dir, junit_path, json_path)
     write_set(render_reports(run, paths, check_names))
     return paths
 
 
 def texts(run: RunResult, check_names: list[str] | None = None) -> dict[str, str]:
-    """The three reports as text, each passed through the run's redactor."""
+    """The four reports as text, each passed through the run's redactor."""
     clean = run.redactor
     data = clean.data(to_json(run, check_names))
     return {
         "junit": clean.text(junit.render(suites(run))),
         "json": clean.text(json.dumps(data, indent=2, ensure_ascii=False) + "\n"),
         "summary": clean.text(summary.markdown(run)),
+        "html": clean.text(html.render(data)),
     }

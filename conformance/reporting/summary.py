@@ -13,6 +13,12 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from conformance.reporting.coverage_md import (
+    coverage_line,
+    coverage_markdown,
+    unmatched_markdown,
+)
+
 if TYPE_CHECKING:
     from conformance.runner import ProbeResult, RunResult
 
@@ -149,6 +155,7 @@ def markdown(run: RunResult) -> str:
             f"{_cell(r.error)} |"
             for r in errors[:MAX_GROUPS]
         ]
+    lines += unmatched_markdown(run) + coverage_markdown(run.coverage)
     return "\n".join(lines) + "\n"
 
 
@@ -177,4 +184,11 @@ def console(run: RunResult, max_passed: int = 20) -> str:
     lines.append(totals(run))
     if run.interrupted:
         lines.append(interrupted(run))
+    if run.unmatched:
+        lines.append(
+            f"unmatched: {len(run.unmatched)} request(s) no operation matches "
+            f"({'failures' if run.unmatched_fail else 'not judged'}; see summary.md)"
+        )
+    if run.coverage:
+        lines.append(coverage_line(run.coverage))
     return "\n".join(lines)
