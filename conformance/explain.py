@@ -97,7 +97,8 @@ def from_rs(
 ) -> Failure:
     """Read a `jsonschema_rs.ValidationError`; nodes are looked up in `root`, or in
     `integers` (OpenAPI 3.0 integer types: resource URI → the compiled node)."""
-    node = (integers or {}).get(str(error.absolute_keyword_location).split("#")[0])
+    location = str(getattr(error, "absolute_keyword_location", None))
+    node = (integers or {}).get(location.split("#")[0])
     if node is not None:  # the node's `type`, run as OpenAPI 3.0 reads integer
         return Failure(
             "type",

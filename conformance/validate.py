@@ -122,6 +122,8 @@ class ResponseValidator:
                 id(c): nodes[o] for o, c in self._rs_copies.items() if o in nodes
             }
             resources = _integers_as_oas30(rs_schema, originals, self._rs_integers)
+            if resources and not hasattr(jsonschema_rs, "Registry"):
+                return None  # a release without registries: the Python engine
             if resources:
                 self._rs_registry = jsonschema_rs.Registry(resources)
         try:
