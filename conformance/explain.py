@@ -88,8 +88,28 @@ def _branches(error: Any) -> list[int]:
     return found
 
 
-def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Failure:
-    """Read a `jsonschema_rs.ValidationError`; nodes are looked up in `root`."""
+def from_rs(
+    error: Any,
+    root: Any,
+    multiple_kind: type,
+    branch: int = -1,
+    integers: Mapping[str, Any] | None = None,
+) -> Failure:
+    """Read a `jsonschema_rs.ValidationError`; nodes are looked up in `root`, or in
+    `integers` (OpenAPI 3.0 integer types: resource URI → the compiled node)."""
+    location = str(getattr(error, "absolute_keyword_location", None))
+    node = (integers or {}).get(location.split("#")[0])
+    if node is not None:  # the node's `type`, run as OpenAPI 3.0 reads integer
+        return Failure(
+            "type",
+            tuple(error.instance_path),
+            tuple(error.evaluation_path)[:-4] + ("type",),
+            node,
+            node["type"],
+            error.instance,
+            [],
+            branch,
+        )
     where = list(error.schema_path)
     keyword = str(where[-1]) if where else "false"
     node = _walk(root, where[:-1])
@@ -104,7 +124,9 @@ def from_rs(error: Any, root: Any, multiple_kind: type, branch: int = -1) -> Fai
     context: list[Failure] = []
     if keyword in ("oneOf", "anyOf"):
         for index, errors in enumerate(getattr(kind, "context", None) or ()):
-            context.extend(from_rs(sub, root, multiple_kind, index) for sub in errors)
+            context.extend(
+                from_rs(sub, root, multiple_kind, index, integers) for sub in errors
+            )
     return Failure(
         keyword,
         tuple(error.instance_path),

@@ -8,7 +8,8 @@ on every request. A `Prefer` request header chooses a fault instead:
 
 - `status=404` (or Prism's `code=404`): that documented response, with its body;
 - `rule=NAME`: a body breaking one named rule (`generate.MUTATIONS`, e.g.
-  `discriminator-wrong-branch`), as `sample_invalid_bodies` makes it;
+  `discriminator-wrong-branch`), as `sample_invalid_bodies` makes it; for a
+  stream, exactly one broken item (mock_streams.py says which);
 - `delay=2s` (`ms`, `s`; at most 60 s): the answer waits that long;
 - `example=NAME`: the spec's own `examples[NAME]` (or `example` as `default`).
 
@@ -302,13 +303,19 @@ class MockApp:
             return Answer(status, media, lambda: value, prefer)
         documented = response.content.get(media)
         if documented is not None and documented.sequential:
-            from .mock_streams import item_source  # items in rotation (SSE, JSONL)
+            from .mock_streams import broken_item_source, item_source
 
-            if prefer.rule is not None:
-                raise MockError(
-                    400, f"Prefer: rule={prefer.rule}: not offered for streams"
+            if prefer.rule is not None:  # one broken item, the others conform
+                seed = _url_seed(self.seed if self.seed is not None else 0, url)
+                items, where = broken_item_source(
+                    self.contract, op, response, documented, prefer.rule, seed
                 )
-
+                applied = [
+                    (b"preference-applied", f"rule={prefer.rule}".encode()),
+                    (b"x-mock-broken-item", where.encode()),
+                ]
+                return Answer(status, media, items, prefer, applied)
+            # items in rotation (SSE, JSON Lines, json-seq)
             items = item_source(self.contract, op, response, documented, self.seed)
             return Answer(status, media, items, prefer)
         if self.contract.media_type(response, media) is None or not _has_schema(

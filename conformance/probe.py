@@ -15,6 +15,7 @@ httpx is imported inside functions so that importing the package stays cheap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import threading
@@ -30,7 +31,7 @@ from .body import DEFAULT_MAX_BODY, BodyTooLarge
 from .errors import UsageError
 from .recording import Exchange, redact
 from .redact import Redactor
-from .streamprobe import StreamLimits, StreamRead, read_stream
+from .streamprobe import ItemHook, StreamLimits, StreamRead, read_stream
 from .streams import is_sequential
 
 if TYPE_CHECKING:
@@ -75,6 +76,11 @@ class ProbeSettings:
     verify: bool = True
     stream: StreamLimits = StreamLimits()  # streamed bodies (SSE, JSON Lines)
     max_body_size: int = DEFAULT_MAX_BODY  # decoded bytes of one body
+
+
+# Given a probe and its answer's status and Content-Type, the hook that judges each
+# streamed item as it arrives (None: not judged early). The runner supplies it.
+Watch = Callable[[ProbeRequest, int, str], ItemHook | None]
 
 
 def probe_name(operation_id: str, params: Mapping[str, str]) -> str:
@@ -336,6 +342,7 @@ async def _send_one(
     request: ProbeRequest,
     settings: ProbeSettings,
     limiter: _RateLimiter,
+    watch: Watch | None = None,
 ) -> Exchange:
     import httpx
 
@@ -363,7 +370,11 @@ async def _send_one(
             if _is_stream(response):  # read item by item, up to the stream limits
                 ctype = response.headers.get("content-type", "")
                 limits = replace(settings.stream, max_bytes=settings.max_body_size)
-                streamed = await read_stream(response, ctype, limits)
+                # An answer that will be retried is not the probe's: not judged.
+                status = response.status_code
+                final = status not in RETRY_STATUSES or attempt == attempts
+                hook = watch(request, status, ctype) if watch and final else None
+                streamed = await read_stream(response, ctype, limits, hook)
                 body = streamed.body
         except BodyTooLarge as exc:
             # Deterministic: another attempt would only read the same flood again.
@@ -550,6 +561,7 @@ async def _send_all(
     settings: ProbeSettings,
     handle: Callable[[Exchange], None],
     stop: Stop | None,
+    watch: Watch | None = None,
 ) -> None:
     pending = iter(requests)
     limiter = _RateLimiter(settings.rate_limit)
@@ -558,6 +570,19 @@ async def _send_all(
     # delays another probe's reads, so a timeout measures the network, not our CPU.
     # One thread also keeps `handle` single-threaded (results, cassette, journal).
     checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="conformance-check")
+
+    def off_loop(request: ProbeRequest, status: int, ctype: str) -> ItemHook | None:
+        # Streamed items are judged in the same thread, queued in arrival order and
+        # before their exchange's `handle`: the loop only hands each item over.
+        try:
+            hook = watch(request, status, ctype) if watch is not None else None
+        except Exception:  # noqa: BLE001 - the verdict's own check will say why
+            return None
+        if hook is None:
+            return None
+        judge = hook
+        return lambda item: _submit(checker, judge, item)
+
     try:
         async with client_for(settings) as client:
 
@@ -567,7 +592,9 @@ async def _send_all(
                 for request in pending:
                     if stop is not None and stop.requested:
                         return
-                    exchange = await _send_one(client, request, settings, limiter)
+                    exchange = await _send_one(
+                        client, request, settings, limiter, off_loop
+                    )
                     await loop.run_in_executor(checker, handle, exchange)
 
             async with asyncio.TaskGroup() as group:
@@ -584,6 +611,11 @@ async def _send_all(
         checker.shutdown(wait=True, cancel_futures=True)
 
 
+def _submit(checker: ThreadPoolExecutor, hook: ItemHook, item: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # shut down: the run is being stopped
+        checker.submit(hook, item)
+
+
 def _cancel_all(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
@@ -595,14 +627,17 @@ def send_all(
     handle: Callable[[Exchange], None],
     *,
     stop: Stop | None = None,
+    watch: Watch | None = None,
 ) -> None:
     """Send every request (bounded concurrency) and hand each `Exchange` to `handle`.
 
     `handle` runs in a worker thread, one exchange at a time. `stop.stop()` ends
-    the run early: nothing new is sent, in-flight probes are cancelled.
+    the run early: nothing new is sent, in-flight probes are cancelled. `watch`
+    gives a hook per streamed answer: each item is handed to it, in the same
+    worker thread, as soon as it arrives (and before that exchange's `handle`).
     """
     try:
-        asyncio.run(_send_all(requests, settings, handle, stop))
+        asyncio.run(_send_all(requests, settings, handle, stop, watch))
     except BaseExceptionGroup as group:
         # A callback or planning error inside a worker: re-raise the first one as is.
         raise group.exceptions[0] from None

@@ -262,6 +262,20 @@ class Progress:
             self.err.flush()
 
 
+def item_reporter(err: IO[str], progress: Progress) -> Any:
+    """Print each broken streamed item as it arrives (the stream may be open)."""
+
+    def report(name: str, violation: Any) -> None:
+        if progress.shown:
+            err.write("\n")
+        err.write(
+            f"{name}: {violation.pointer} [{violation.keyword}] {violation.message}\n"
+        )
+        err.flush()
+
+    return report
+
+
 def report_paths(args: argparse.Namespace, cfg: RunConfig) -> dict[str, Any]:
     """Where this run's reports go, by report (and the journal)."""
     from .reporting.journal import JOURNAL_NAME
@@ -424,6 +438,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 progress=progress,
                 observe=journal_observer(journal, paths, args),
                 interrupts=interrupts,
+                on_item=item_reporter(err, progress),
             )
         except OSError as exc:  # the cassette: disk full, removed folder
             raise UsageError(_write_error(exc, paths, args)) from None

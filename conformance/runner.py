@@ -36,11 +36,13 @@ from .probe import unique_name as _unique_name
 from .recording import CassetteWriter, Exchange
 from .redact import REDACTED, Redactor
 from .routes import Router
+from .streamwatch import ItemReport, ItemWatch
 from .traffic import load_traffic
 
 if TYPE_CHECKING:
     from .contract import Contract
     from .interrupt import Interrupts
+    from .model import Violation
     from .spec import Operation
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
@@ -271,6 +273,7 @@ def _chosen(checks: Iterable[str] | None) -> list[str] | None:
     return names
 
 
+ITEM_CHECK = "stream_items_match_schema"  # what the live item watch reports early
 Progress = Callable[[int, RunResult], None]
 Observer = Callable[[ProbeResult], None]
 
@@ -287,10 +290,13 @@ def run_live(
     progress: Progress | None = None,
     observe: Observer | None = None,
     interrupts: Interrupts | None = None,
+    on_item: ItemReport | None = None,
 ) -> RunResult:
     """Send every request, check every answer; record cassettes if asked.
 
-    `observe` sees each result as it is made (the journal). With `interrupts`, a
+    `observe` sees each result as it is made (the journal). `on_item` sees each
+    violation of a streamed item as soon as the item arrives (redacted), before
+    its probe's result: the stream may still be open. With `interrupts`, a
     first signal stops the run early: the result holds what finished, marked
     interrupted, and the cassette is published with those exchanges.
     """
@@ -318,8 +324,16 @@ def run_live(
             progress(len(requests), run)
 
     stop = interrupts.stop if interrupts is not None else None
+    watch = None
+    if on_item is not None and (chosen is None or ITEM_CHECK in chosen):
+        report = on_item
+
+        def redacted(name: str, violation: Violation) -> None:
+            report(name, redactor.data(violation))
+
+        watch = ItemWatch(contract, redacted)
     try:
-        send_all(requests, settings, handle, stop=stop)
+        send_all(requests, settings, handle, stop=stop, watch=watch)
     except BaseException:
         if writer is not None:
             writer.abort()

@@ -30,15 +30,25 @@ __all__ = ["content_schema", "data_rule", "item_violations"]
 
 
 def item_violations(
-    contract: Contract, media: MediaType, items: Iterable[Item], title: str = ""
+    contract: Contract,
+    media: MediaType,
+    items: Iterable[Item],
+    title: str = "",
+    rules: dict[str, Any] | None = None,
 ) -> Iterator[Violation]:
-    """Every violation of every item, each pointer under `/items/<index>`."""
+    """Every violation of every item, each pointer under `/items/<index>`.
+
+    `rules` caches each event name's data rule; pass the same dict to judge one
+    stream's items a few at a time (as they arrive) at the cost of all at once.
+    """
     if media.item_schema is None:
         return
     loc = media.item_schema
     validator = contract.validator_at(loc, title)
     sse = sequential_kind(media.name) == "sse"
-    found: dict[str, tuple[Location, Location | None] | None] = {}
+    found: dict[str, tuple[Location, Location | None] | None] = (
+        {} if rules is None else rules
+    )
     spec = contract.spec
     for item in items:
         at = f"/items/{item.index}"

@@ -8,21 +8,28 @@ the items' arrival times, which cassettes keep so a replay judges the same items
 
 Memory is bounded by `max_bytes` (the body kept for the checks and the cassette)
 plus one unfinished item in the parser.
+
+`on_item` sees each item the probe keeps, as it arrives (before the next read), so
+a broken item can be judged and reported while the stream is still open; the items
+it sees are exactly the ones the final check judges (`items` of `extra()`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .streams import parser_for
+from .streams import Item, parser_for
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["StreamLimits", "StreamRead", "read_stream"]
+__all__ = ["ItemHook", "StreamLimits", "StreamRead", "read_stream"]
+
+ItemHook = Callable[[Item], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +61,13 @@ class StreamRead:
 
 
 async def read_stream(
-    response: httpx.Response, media_type: str, limits: StreamLimits
+    response: httpx.Response,
+    media_type: str,
+    limits: StreamLimits,
+    on_item: ItemHook | None = None,
 ) -> StreamRead:
-    """Read `response` (sent with `stream=True`) item by item until a limit."""
+    """Read `response` (sent with `stream=True`) item by item until a limit;
+    `on_item` is called with each kept item as soon as it is whole."""
     import httpx
 
     parser = parser_for(media_type)
@@ -78,17 +89,21 @@ async def read_stream(
                     stopped = "bytes"
                 chunks.append(chunk)
                 size += len(chunk)
-                for _ in parser.feed(chunk, at):
+                for item in parser.feed(chunk, at):
                     if not full():
                         times.append(at)
+                        if on_item is not None:
+                            on_item(item)
                 if full():
                     stopped = "items"
                 if stopped:
                     break
             else:
-                times.extend(time.perf_counter() - started for _ in parser.close())
-                if full():
-                    times = times[: limits.items]
+                for item in parser.close(time.perf_counter() - started):
+                    if not full():
+                        times.append(item.at)
+                        if on_item is not None:
+                            on_item(item)
     except TimeoutError:
         stopped = "seconds"
     except httpx.ReadTimeout:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -77,13 +77,15 @@ class ResponseValidator:
         self._rs_copies: dict[int, Any] = {}
         self._rs_formats: dict[str, Callable[[str], bool]] = {}
         self._rs_custom = False  # the schema needs the x-ecma-pattern keyword
+        self._rs_registry: Any = None  # OpenAPI 3.0 integer types (Draft 4 reading)
+        self._rs_integers: dict[str, Any] = {}  # their resource URI → compiled node
         self._root_arms: list[tuple[str, Any, str]] | None = None
         self._fit_validators: dict[int, Any] = {}  # subschema id → its validator
         self._conforming: dict[str, ValidationResult] = {}  # branch → shared result
         if compiled is None:
             return
         self._explainer = Explainer(compiled.schema, spec, source_map, self.formats)
-        cls = _PYTHON_ENGINES[compiled.dialect == DRAFT202012]
+        cls = _PYTHON_ENGINES[1] if compiled.dialect == DRAFT202012 else _PYTHON_OAS30
         checker = jsonschema.FormatChecker(formats=())
         for name, fmt in self.formats.items():
             checker.checks(name)(_checker_for(fmt.check))
@@ -114,6 +116,16 @@ class ResponseValidator:
         readable, self._rs_custom = for_rs(rs_schema)
         if not readable:  # a member-name pattern it would read otherwise
             return None
+        if self.compiled is not None and self.compiled.dialect != DRAFT202012:
+            nodes = {id(n): n for n in _dicts(self.compiled.schema)}
+            originals = {
+                id(c): nodes[o] for o, c in self._rs_copies.items() if o in nodes
+            }
+            resources = _integers_as_oas30(rs_schema, originals, self._rs_integers)
+            if resources and not hasattr(jsonschema_rs, "Registry"):
+                return None  # a release without registries: the Python engine
+            if resources:
+                self._rs_registry = jsonschema_rs.Registry(resources)
         try:
             return self._rs_build(rs_schema)
         except Exception:  # noqa: BLE001 - any schema it cannot take: Python engine
@@ -122,6 +134,8 @@ class ResponseValidator:
     def _rs_build(self, schema: dict[str, Any]) -> Any:
         # Only when needed: jsonschema-rs releases without custom keywords still work.
         custom: dict[str, Any] = {"keywords": _RS_KEYWORDS} if self._rs_custom else {}
+        if self._rs_registry is not None:
+            custom["registry"] = self._rs_registry
         return jsonschema_rs.validator_for(
             schema, formats=self._rs_formats, validate_formats=True, **custom
         )
@@ -194,7 +208,8 @@ class ResponseValidator:
             else:
                 root = self.compiled.schema if self.compiled else {}
                 multiple = jsonschema_rs.ValidationErrorKind.OneOfMultipleValid
-                return [from_rs(e, root, multiple) for e in errors]
+                ints = self._rs_integers
+                return [from_rs(e, root, multiple, -1, ints) for e in errors]
         return [from_jsonschema(e) for e in self._py.iter_errors(body)]
 
     def root_branch(self, body: Any) -> str:
@@ -374,6 +389,62 @@ _PYTHON_ENGINES = (
     ),
 )
 _RS_KEYWORDS = {ECMA_PATTERN: EcmaPattern}
+
+
+def _oas30_integer(checker: Any, instance: Any) -> bool:
+    """OpenAPI 3.0: an integer is a JSON number without a fraction or exponent part,
+    so `1.0` is not one (in JSON Schema Draft 7 and 2020-12 it is)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# OpenAPI 3.0 documents: Draft 7 keywords, with integer read as OpenAPI 3.0 reads it.
+_PYTHON_OAS30 = jsonschema.validators.extend(
+    _PYTHON_ENGINES[0],
+    type_checker=_PYTHON_ENGINES[0].TYPE_CHECKER.redefine("integer", _oas30_integer),
+)
+_OAS30_INTEGER = "http://conformance.invalid/oas30-integer/"
+_DRAFT4 = "http://json-schema.org/draft-04/schema#"
+_VALUES = frozenset({"enum", "const", "default", "examples"})  # data, not schemas
+
+
+def _dicts(schema: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in `schema` (schemas and data alike)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _integers_as_oas30(
+    schema: Any, originals: Mapping[int, Any], found: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    """Move each `type` naming integer (in place) into an allOf `$ref` to a Draft 4
+    resource of its own, where jsonschema-rs reads `1.0` as no integer (as OpenAPI
+    3.0 does); `found` gets each resource URI → the compiled node it stands for.
+    Returns the resources for the registry."""
+    resources: list[tuple[str, Any]] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        types = node.get("type")
+        if (
+            types == "integer" or (isinstance(types, list) and "integer" in types)
+        ) and (id(node) in originals):
+            uri = f"{_OAS30_INTEGER}{len(resources)}"
+            resources.append((uri, {"$schema": _DRAFT4, "type": node.pop("type")}))
+            node["allOf"] = [*node.get("allOf", []), {"$ref": uri}]
+            found[uri] = originals[id(node)]
+        stack.extend(v for k, v in node.items() if k not in _VALUES)
+    return resources
 
 
 def _with_patterns(

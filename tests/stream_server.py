@@ -13,6 +13,8 @@ scenario is the path parameter:
   (bounded at `ENDLESS_MAX` items, so a stuck test cannot run forever);
 - `flood`: as `endless`, as fast as the socket takes them;
 - `stall`: one item, then `STALL` seconds of silence, then the rest.
+- `hang`: four items, item 3 broken, then silence until the test sets `release`
+  (at most `HANG` seconds); `hung_out` counts the hangs that ran out instead.
 
 Every written item is counted per scenario (`sent`), so a test can prove the probe
 stopped reading instead of draining the stream.
@@ -33,6 +35,7 @@ from qovery_server import serving
 
 TRICKLE = 0.15
 STALL = 1.0
+HANG = 6.0
 ENDLESS_GAP = 0.002
 ENDLESS_MAX = 200_000
 STATES = ["QUEUED", "BUILDING", "BUILDING", "DEPLOYING", "DEPLOYED"]
@@ -79,6 +82,8 @@ class StreamServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.sent: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.hung_out = 0
 
     @property
     def url(self) -> str:
@@ -109,10 +114,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         count = ENDLESS_MAX if scenario in ("endless", "flood") else 5
+        count = 4 if scenario == "hang" else count
+        broken = scenario in ("broken", "hang")
         gap = {"trickle": TRICKLE, "endless": ENDLESS_GAP}.get(scenario, 0.0)
         try:
             for n in range(count):
-                self.wfile.write(make(n, broken=scenario == "broken" and n == 3))
+                self.wfile.write(make(n, broken=broken and n == 3))
                 self.wfile.flush()
                 with self.server.lock:
                     self.server.sent[scenario] += 1
@@ -120,6 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(gap)
                 if scenario == "stall" and n == 0:
                     time.sleep(STALL)
+            if scenario == "hang" and not self.server.release.wait(HANG):
+                with self.server.lock:
+                    self.server.hung_out += 1
         except (BrokenPipeError, ConnectionResetError):
             return  # the client stopped reading: normal for an endless stream
 

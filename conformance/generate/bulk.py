@@ -22,6 +22,7 @@ from .state import Draw, Undrawable
 
 if TYPE_CHECKING:
     from ..contract import Contract
+    from ..spec import Location
 
 _RICH_EVERY = 2  # every second body has every optional member
 
@@ -88,14 +89,17 @@ def sample_invalid_bodies(
     seed: int | None = None,
     media_type: str = "application/json",
     rules: Sequence[str] | None = None,
+    at: Location | None = None,
 ) -> list[Mutation]:
     """Up to `n` `Mutation`s, the rules taken in turn, each rejected by validation.
 
     Fewer than `n` come back only when the drawn bodies offer no place for the
-    rules asked for (a budget of drawn bodies bounds the search).
+    rules asked for (a budget of drawn bodies bounds the search). `at`: another
+    schema of the response (a stream's item schema, an event's data schema).
     """
     chosen = chosen_rules(rules)
-    plan = plan_for(contract, operation_id, status, media_type)
+    where = {"at": at} if at is not None else {}
+    plan = plan_for(contract, operation_id, status, media_type, **where)
     run = Run(plan, seed)
     out: list[Mutation] = []
     turn = 0
