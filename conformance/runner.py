@@ -370,7 +370,7 @@ def run_replay(
     if not loaded:  # an empty recording proves nothing: never a green run
         sent = f" sent to {base_url} (--base-url)" if base_url else ""
         raise UsageError(f"{location}: the cassettes hold no exchange{sent} to replay")
-    exchanges = _routed(contract, loaded, base_url, run.unmatched)
+    exchanges = routed(contract, loaded, base_url, run.unmatched)
     if not exchanges:  # nothing judged is never a green run either
         first = run.unmatched[0] if run.unmatched else None
         detail = (
@@ -399,7 +399,7 @@ def run_replay(
     return run
 
 
-def _routed(
+def routed(
     contract: Contract,
     exchanges: list[Exchange],
     base_url: str | None,
