@@ -40,6 +40,7 @@ _CONTRACT = pytest.StashKey[Any]()  # the loaded contract, or the ConformanceErr
 _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
 _LOADED = pytest.StashKey[dict[Path, list[Any]]]()  # traffic file -> its Exchanges
+_ROUTER = pytest.StashKey[Any]()  # routes.Router: one per session, for every file
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
 _SESSION = pytest.StashKey[Any]()  # probe.Session: one client for every live item
 _NEXT = pytest.StashKey[Any]()  # the item this process runs after this one
@@ -237,9 +238,14 @@ class CassetteFile(pytest.File):
         exchanges = self.config.stash[_LOADED][self.path.resolve()]
         unmatched: list[Unmatched] = []
         if any(not e.operation_id for e in exchanges):  # HAR or vcrpy
+            from .routes import Router
             from .runner import routed
 
-            exchanges = routed(contract_of(self.config), exchanges, None, unmatched)
+            contract = contract_of(self.config)
+            if _ROUTER not in self.config.stash:
+                self.config.stash[_ROUTER] = Router.for_spec(contract.spec)
+            router = self.config.stash[_ROUTER]
+            exchanges = routed(contract, exchanges, None, unmatched, router)
         names = _unique(
             [e.name for e in exchanges] + [_unmatched_name(u) for u in unmatched]
         )

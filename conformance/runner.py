@@ -404,13 +404,14 @@ def routed(
     exchanges: list[Exchange],
     base_url: str | None,
     unmatched: list[Unmatched],
+    router: Router | None = None,
 ) -> list[Exchange]:
-    """Our cassettes as they are; foreign exchanges named by their matched route.
+    """Our cassettes as they are; foreign exchanges named by their matched route
+    (`router`: one already built for `contract` and `base_url`, to share it).
 
     Foreign traffic was not planned to reach one status: every documented status
     is one it may get (`expect`), so a 404 the browser got is judged, not an error.
     """
-    router: Router | None = None
     seen: dict[str, int] = {}
     out = []
     for exchange in exchanges:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -40,9 +41,12 @@ def _project(pytester: pytest.Pytester) -> None:
 
 
 def _folder(pytester: pytest.Pytester) -> Path:
-    """A HAR and a vcrpy cassette in subfolders, next to a YAML that is no cassette."""
+    """A HAR, a vcrpy cassette and one of ours in subfolders, next to a YAML that is
+    no cassette."""
     folder = pytester.path / "traffic"
     (folder / "browser").mkdir(parents=True)
+    (folder / "recorded").mkdir()
+    shutil.copy(t.RECORDINGS, folder / "recorded" / "exchanges.jsonl")
     (folder / "tests" / "cassettes").mkdir(parents=True)
     t.write_har(folder / "browser" / "session.har")
     t.write_vcr(folder / "tests" / "cassettes" / "test_jobs.yaml")
@@ -81,7 +85,10 @@ def test_a_har_and_a_vcrpy_cassette_in_a_folder_become_items_named_like_probes(
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--conformance-cassettes=traffic", "-v", "-rs"
     )  # fmt: skip
-    assert _items(result.stdout.lines) == {
+    items = _items(result.stdout.lines)
+    ours = [name for name, _ in items.pop("traffic/recorded/exchanges.jsonl")]
+    assert ours == [line["name"] for line in t.recorded()]
+    assert items == {
         "traffic/browser/session.har": _expected(),
         "traffic/tests/cassettes/test_jobs.yaml": _expected(),
     }
