@@ -306,8 +306,9 @@ class Contract:
         """A strategy of `generate.Mutation`s: bodies breaking one named rule."""
         from .generate import invalid_bodies
 
-        chosen = tuple(rules) if rules is not None else None
-        return invalid_bodies(self, operation_id, status, media_type, rules=chosen)
+        return invalid_bodies(
+            self, operation_id, status, media_type, rules=_rule_names(rules)
+        )
 
     def sample_bodies(
         self,
@@ -345,7 +346,7 @@ class Contract:
             n,
             seed=seed,
             media_type=media_type,
-            rules=list(rules) if rules is not None else None,
+            rules=_rule_names(rules),
         )
 
     def bodies(
@@ -480,6 +481,14 @@ def _location(path_or_url: object) -> str:
             "URL of an OpenAPI document"
         )
     return path_or_url
+
+
+def _rule_names(rules: Iterable[str] | None) -> tuple[str, ...] | None:
+    """Mutation rule names as a tuple; one name alone (a str) is one rule, not its
+    letters."""
+    if rules is None:
+        return None
+    return (rules,) if isinstance(rules, str) else tuple(rules)
 
 
 def load_contract(

@@ -1,4 +1,4 @@
-"""`conformance mock`: an ASGI app that answers every documented operation.
+"""serve a mock API that answers every documented operation as the spec says.
 
 The mock matches a request (method + path template) to an operation and answers
 with its documented success status and media type, and a body from the direct
@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
+import socket
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -43,15 +45,24 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_DELAY = 60.0  # seconds; a longer Prefer: delay is cut to this
+# the preferences the mock reads, each with a value to show when one comes empty
+_PREFER_SAMPLES = {
+    "status": "status=404",
+    "code": "code=404",
+    "rule": "rule=required",
+    "delay": "delay=2s",
+    "example": "example=default",
+}
 
 
 class MockError(Exception):
     """A request the mock cannot answer as asked: answered 400/404/405 with why."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, allow: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.allow = allow  # a 405's `Allow` header
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,12 @@ class Prefer:
             name, sep, value = token.strip().partition("=")
             if sep:
                 found[name.strip().lower()] = value.strip().strip('"')
+        for name, value in found.items():
+            if not value and name in _PREFER_SAMPLES:
+                raise MockError(
+                    400,
+                    f"Prefer: {name}= needs a value, e.g. {_PREFER_SAMPLES[name]}",
+                )
         status = found.get("status") or found.get("code")
         if status is not None and not re.fullmatch(r"[1-5][0-9][0-9]", status):
             raise MockError(400, f"Prefer: status={status}: expected a status code")
@@ -215,6 +232,8 @@ class MockApp:
             k.decode("latin-1").lower(): v.decode("latin-1")
             for k, v in scope["headers"]
         }
+        if scope["method"].upper() == "HEAD":  # a GET's headers, without its body
+            send = _headers_only(send)
         try:
             prefer = Prefer.parse(headers.get("prefer", ""))
             answer = self.answer(
@@ -225,7 +244,7 @@ class MockApp:
                 prefer,
             )
         except MockError as exc:
-            await _problem(send, exc.status, exc.message)
+            await _problem(send, exc.status, exc.message, exc.allow)
             return
         except ConformanceError as exc:  # a spec part that does not compile
             await _problem(send, 500, f"the spec cannot answer this: {exc}")
@@ -244,16 +263,21 @@ class MockApp:
         candidates = [path] + [
             path[len(p) :] for p in self.prefixes if path.startswith(p + "/")
         ]
-        allowed = set()
+        allowed: dict[str, Operation] = {}
         for candidate in candidates:
             for route in self.routes:
                 if route.pattern.fullmatch(candidate):
-                    if route.operation.method.upper() == method.upper():
-                        return route.operation
-                    allowed.add(route.operation.method.upper())
+                    allowed.setdefault(route.operation.method.upper(), route.operation)
+        if "GET" in allowed:  # HEAD answers as GET does (RFC 9110 9.3.2)
+            allowed.setdefault("HEAD", allowed["GET"])
+        if method.upper() in allowed:
+            return allowed[method.upper()]
         if allowed:
+            documented = ", ".join(sorted(m for m in allowed if m != "HEAD"))
             raise MockError(
-                405, f"{method} {path}: documented methods {', '.join(sorted(allowed))}"
+                405,
+                f"{method} {path}: documented methods {documented}",
+                ", ".join(sorted(allowed)),
             )
         raise MockError(404, f"{method} {path}: no documented operation")
 
@@ -271,6 +295,7 @@ class MockApp:
         media = _negotiate(response, headers.get("accept", "")) if response else None
         url = f"{method.upper()} {path}?{query.decode('latin-1')}"
         if response is None or media is None:
+            _no_body_for(prefer, f"{op.operation_id} {status} documents no body")
             return Answer(status, None, lambda: None, prefer)
         if prefer.example is not None:
             value = self._example(op, response, media, prefer.example)
@@ -289,6 +314,7 @@ class MockApp:
         if self.contract.media_type(response, media) is None or not _has_schema(
             response, media
         ):
+            _no_body_for(prefer, f"{op.operation_id} {status} {media} has no schema")
             return Answer(status, media, lambda: {} if "json" in media else "", prefer)
         if prefer.rule is not None:
             return Answer(
@@ -376,6 +402,14 @@ class MockApp:
         )
 
 
+def _no_body_for(prefer: Prefer, why: str) -> None:
+    """A `rule=` or `example=` asked of a response without a body schema: a 400."""
+    if prefer.rule is not None:
+        raise MockError(400, f"Prefer: rule={prefer.rule}: {why} to break")
+    if prefer.example is not None:
+        raise MockError(400, f"Prefer: example={prefer.example}: {why}")
+
+
 def _drawn(run: Any) -> Any:
     from .generate.sample import Undrawable
 
@@ -432,12 +466,25 @@ def _examples(contract: Contract, response: Response, media: str) -> dict[str, A
     return out
 
 
-async def _problem(send: Send, status: int, message: str) -> None:
+def _headers_only(send: Send) -> Send:
+    """A `send` that drops body bytes (the answer to HEAD)."""
+
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return headers_only
+
+
+async def _problem(send: Send, status: int, message: str, allow: str = "") -> None:
     data = json.dumps({"mock_error": message}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"x-conformance-mock", b"error"),
     ]
+    if allow:
+        headers.append((b"allow", allow.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 
@@ -485,13 +532,14 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         ) from None
     import asyncio
 
+    sock = _listen(args.host, args.port)
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
 
     async def serve() -> None:
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.02)
         if server.started:
@@ -508,12 +556,32 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         asyncio.run(serve())
     except KeyboardInterrupt:
         return 0
+    finally:
+        sock.close()
     if not server.started:
         raise UsageError(
             f"conformance mock: cannot listen on {args.host}:{args.port} "
             "(in use, or not an address of this machine); try another --port"
         )
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound here so that a taken port is a one-line error
+    (uvicorn would log it and exit the process)."""
+    from .errors import UsageError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        known = isinstance(exc.errno, int) and exc.errno > 0  # not a gaierror
+        why = os.strerror(exc.errno) if known else exc.strerror or str(exc)
+        raise UsageError(
+            f"conformance mock: cannot listen on {host}:{port} ({why}); "
+            "try another --port or --host"
+        ) from None
+    return sock
 
 
 # The streaming responders register themselves (SSE, JSON Lines, json-seq).

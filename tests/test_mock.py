@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from conftest import FULL_SPEC, SEED_SPEC, need_shared
 import conformance
 from conformance.assertions import assert_conforms
 from conformance.cli import main
-from conformance.mock import MockApp, Prefer, responder_for
+from conformance.mock import MockApp, MockError, Prefer, responder_for
 
 EXAMPLES_SPEC = """
 openapi: 3.0.0
@@ -151,6 +152,33 @@ def test_prefer_example_serves_the_spec_examples(examples_mock):
     assert (empty.status_code, empty.content) == (204, b"")
 
 
+@pytest.mark.parametrize(
+    ("prefer", "says"),
+    [
+        (Prefer(status="204", rule="required"), "getPet 204 documents no body"),
+        (Prefer(status="204", example="rex"), "getPet 204 documents no body"),
+    ],
+)
+def test_a_rule_or_example_of_a_response_without_a_body_is_a_400(
+    tmp_path, prefer, says
+):
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(EXAMPLES_SPEC, encoding="utf-8")
+    app = MockApp(conformance.load_contract(str(spec)))
+    with pytest.raises(MockError) as raised:
+        app.answer("GET", "/pets/1", b"", {}, prefer)
+    assert raised.value.status == 400
+    assert says in raised.value.message
+
+
+@pytest.mark.parametrize("header", ["status=", "rule=", "delay=", 'example=""'])
+def test_a_prefer_without_its_value_is_a_400_naming_it(header):
+    with pytest.raises(MockError) as raised:
+        Prefer.parse(header)
+    assert raised.value.status == 400
+    assert f"Prefer: {header.split('=')[0]}= needs a value" in raised.value.message
+
+
 def test_unknown_paths_and_methods_are_404_and_405(examples_mock):
     with httpx.Client(base_url=examples_mock) as client:
         missing = client.get("/cats/1")
@@ -160,6 +188,16 @@ def test_unknown_paths_and_methods_are_404_and_405(examples_mock):
         405,
         "DELETE /pets/1: documented methods GET",
     )
+    assert wrong.headers["allow"] == "GET, HEAD"
+
+
+def test_head_answers_with_the_headers_of_get_and_no_body(examples_mock):
+    with httpx.Client(base_url=examples_mock) as client:
+        head = client.head("/pets/1", headers={"Prefer": "example=rex"})
+        get = client.get("/pets/1", headers={"Prefer": "example=rex"})
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
 
 
 def test_without_a_seed_requests_to_one_url_rotate_branches(seed_contract):
@@ -278,3 +316,22 @@ def test_a_schema_that_does_not_compile_is_a_500_naming_the_spec(write_spec):
     response = asyncio.run(call())
     assert response.status_code == 500
     assert "spec.yaml" in response.json()["mock_error"]
+
+
+def test_a_port_in_use_is_a_usage_error_not_a_traceback():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        args = ["mock", "--spec", str(SEED_SPEC), "--port", str(port)]
+        assert main(args, out, err) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+def test_the_command_list_describes_mock_in_a_plain_line(capsys):
+    assert main(["--help"], io.StringIO(), io.StringIO()) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line = next(x for x in lines if x.strip().startswith("mock "))
+    assert line.split(None, 1)[1].startswith("serve a mock API")

@@ -13,6 +13,7 @@ from random import Random
 
 import pytest
 from conftest import SEED_SPEC
+from hypothesis import Phase, find, settings
 
 from conformance.formats import BUILTIN_FORMATS
 from conformance.generate import RULES, plan_for
@@ -230,3 +231,14 @@ def test_a_seed_gives_the_same_bodies_in_another_process(seed_contract):
     assert done.stdout.strip() == hashlib.sha256(data.encode()).hexdigest(), (
         done.stderr[-2000:]
     )
+
+
+def test_one_rule_named_as_a_string_is_that_rule_not_its_letters(seed_contract):
+    mutations = seed_contract.sample_invalid_bodies(
+        "getJob", 200, 2, seed=1, rules="required"
+    )
+    strategy = seed_contract.invalid_response_bodies("getJob", 200, rules="enum")
+    assert [m.rule for m in mutations] == ["required", "required"]
+    once = settings(database=None, phases=[Phase.generate])
+    found = find(strategy, lambda m: True, settings=once)
+    assert found.rule == "enum"

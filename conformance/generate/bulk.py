@@ -16,7 +16,7 @@ from random import Random
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from .mutations import MUTATIONS, RULES, Edit, Mutation, _replace, edits
+from .mutations import Edit, Mutation, applied, chosen_rules, edits
 from .plan import Plan, plan_for
 from .state import Draw, Undrawable
 
@@ -56,31 +56,7 @@ class Run:
             except Undrawable:
                 return None
             new = edit.value(donor)
-        if edit.post is not None and not edit.post(new):
-            return None
-        mutated = _replace(body, edit.path, new)
-        if conforms(mutated):
-            return None
-        return Mutation(
-            rule,
-            mutated,
-            edit.pointer,
-            edit.keyword,
-            body,
-            edit.note,
-            edit.within,
-            edit.branch,
-        )
-
-
-def _chosen(rules: Sequence[str] | None) -> tuple[str, ...]:
-    chosen = tuple(rules) if rules else RULES
-    unknown = [r for r in chosen if r not in MUTATIONS]
-    if unknown:
-        raise UsageError(
-            f"unknown mutation rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
-        )
-    return chosen
+        return applied(rule, edit, body, new, conforms)
 
 
 def sample_bodies(
@@ -118,7 +94,7 @@ def sample_invalid_bodies(
     Fewer than `n` come back only when the drawn bodies offer no place for the
     rules asked for (a budget of drawn bodies bounds the search).
     """
-    chosen = _chosen(rules)
+    chosen = chosen_rules(rules)
     plan = plan_for(contract, operation_id, status, media_type)
     run = Run(plan, seed)
     out: list[Mutation] = []

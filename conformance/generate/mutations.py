@@ -9,7 +9,7 @@ it), `Edit` (a candidate mutation at one `Site`), the `@mutation` registry
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -406,6 +406,39 @@ def applicable_rules(plan: Plan) -> dict[str, bool]:
     return {rule: has.get(rule, True) for rule in RULES}
 
 
+def chosen_rules(rules: Sequence[str] | None) -> tuple[str, ...]:
+    """The rules asked for (every rule when none), each a known one."""
+    chosen = tuple(rules) if rules else RULES
+    unknown = [r for r in chosen if r not in MUTATIONS]
+    if unknown:
+        raise UsageError(
+            f"unknown mutation rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
+        )
+    return chosen
+
+
+def applied(
+    rule: str, edit: Edit, body: Any, new: Any, conforms: Callable[[Any], bool]
+) -> Mutation | None:
+    """`body` with `edit` setting `new`; None when the edit refuses `new` or the
+    result still conforms (not a finding). Both generators apply edits here."""
+    if edit.post is not None and not edit.post(new):
+        return None
+    mutated = _replace(body, edit.path, new)
+    if conforms(mutated):
+        return None
+    return Mutation(
+        rule,
+        mutated,
+        edit.pointer,
+        edit.keyword,
+        body,
+        edit.note,
+        edit.within,
+        edit.branch,
+    )
+
+
 def _replace(body: Any, path: tuple[str | int, ...], value: Any) -> Any:
     if not path:
         return value
@@ -446,12 +479,7 @@ def invalid_bodies(
     from hypothesis import reject
     from hypothesis import strategies as st
 
-    chosen = tuple(rules) if rules else RULES
-    unknown = [r for r in chosen if r not in MUTATIONS]
-    if unknown:
-        raise UsageError(
-            f"unknown mutation rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}"
-        )
+    chosen = chosen_rules(rules)
     where = {"at": at} if at is not None else {}  # another schema of the response
     plan = plan_for(
         contract, operation_id, status, media_type, max_depth=max_depth, **where
@@ -474,20 +502,9 @@ def invalid_bodies(
         new = edit.value
         if edit.donor is not None:
             new = edit.value(draw(plan.strategy(edit.donor)))
-        if edit.post is not None and not edit.post(new):
-            reject()
-        mutated = _replace(body, edit.path, new)
-        if (conforms or plan.validator.is_valid)(mutated):
-            reject()  # by chance still conforming: not a finding
-        return Mutation(
-            rule,
-            mutated,
-            edit.pointer,
-            edit.keyword,
-            body,
-            edit.note,
-            edit.within,
-            edit.branch,
-        )
+        found = applied(rule, edit, body, new, conforms or plan.validator.is_valid)
+        if found is None:
+            reject()  # a value the edit refuses, or by chance still conforming
+        return found
 
     return mutations()
