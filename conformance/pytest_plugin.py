@@ -1,9 +1,13 @@
 """The pytest plugin (`pytest11` entry point `conformance`; `-p no:conformance` = off).
 
 Owns options, the session fixture `contract`, and collection: every exchange of
-`--conformance-cassettes DIR` becomes an item (`getJob[jobId=…]`, as the probe
-runner names its test cases), and with `--conformance-base-url URL` every probe
-listed in `[tool.conformance] probes` becomes a live item marked `conformance_live`.
+`--conformance-cassettes PATH` (what `conformance replay PATH` reads: our cassettes,
+HAR files, vcrpy YAML, a folder searched recursively) becomes an item
+(`getJob[jobId=…]`, as the probe runner names its test cases; foreign requests are
+routed to their operation, and one no operation matches is a skipped
+`unmatched[GET /path]` item, a failure with `--conformance-unmatched fail`), and
+with `--conformance-base-url URL` every probe listed in `[tool.conformance] probes`
+becomes a live item marked `conformance_live`.
 Items marked `conformance_live` (those, and a team's own) are deselected unless a
 base URL is given.
 
@@ -23,18 +27,20 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from .assertions import AssertingContract
     from .config import RunConfig
     from .recording import Exchange
     from .redact import Redactor
-    from .runner import ProbeResult
+    from .runner import ProbeResult, Unmatched
 
 LIVE_MARK = "conformance_live"
 _CONTRACT = pytest.StashKey[Any]()  # the loaded contract, or the ConformanceError
 _CONFIG = pytest.StashKey["RunConfig"]()
 _CLAIMED = pytest.StashKey[dict[Path, str]]()  # collected path -> "cassette" | "live"
+_LOADED = pytest.StashKey[dict[Path, list[Any]]]()  # traffic file -> its Exchanges
+_ROUTER = pytest.StashKey[Any]()  # routes.Router: one per session, for every file
 _PLAN = pytest.StashKey[Any]()  # (requests by name, ProbeSettings) or the error
 _SESSION = pytest.StashKey[Any]()  # probe.Session: one client for every live item
 _NEXT = pytest.StashKey[Any]()  # the item this process runs after this one
@@ -56,8 +62,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--conformance-cassettes",
-        metavar="DIR",
-        help="collect every recorded exchange in DIR (*.jsonl) as a test item",
+        metavar="PATH",
+        help="collect every exchange at PATH as a test item: a folder (searched "
+        "recursively) or one file; our *.jsonl cassettes, *.har, vcrpy *.yaml",
+    )
+    group.addoption(
+        "--conformance-unmatched",
+        choices=("skip", "fail"),
+        default="skip",
+        help="a recorded request no operation matches: a skipped item (default) "
+        "or a failed one",
     )
 
 
@@ -143,14 +157,20 @@ def pytest_collection(session: pytest.Session) -> None:
     cassettes = config.getoption("conformance_cassettes")
     if cassettes:
         from .errors import UsageError
-        from .recording import cassette_files
+        from .traffic import load_traffic, traffic_files
 
         location = Path(config.invocation_params.dir, cassettes)
-        try:
-            files = cassette_files(location)
+        try:  # read here: a bad file is a usage error naming file and entry
+            named = location.is_file()
+            loaded = {
+                path.resolve(): load_traffic(path, named=named)
+                for path in traffic_files(location)
+            }
         except UsageError as exc:
             raise pytest.UsageError(f"--conformance-cassettes: {exc}") from None
-        claimed.update((path.resolve(), "cassette") for path in files)
+        config.stash[_LOADED] = loaded
+        # A YAML file that is no vcrpy cassette (a spec, a config) is not claimed.
+        claimed.update((path, "cassette") for path, found in loaded.items() if found)
         _add_arg(config, location.resolve())
     if config.getoption("conformance_base_url"):
         from .errors import ConformanceError
@@ -201,7 +221,7 @@ def pytest_collection_modifyitems(
         items[:] = keep
 
 
-def _unique(names: Iterator[str]) -> Iterator[str]:
+def _unique(names: Iterable[str]) -> Iterator[str]:
     """Names made unique (`getJob[jobId=A]#2`): a node id may appear only once."""
     from .probe import unique_name
 
@@ -211,19 +231,66 @@ def _unique(names: Iterator[str]) -> Iterator[str]:
 
 
 class CassetteFile(pytest.File):
-    """A cassette (`*.jsonl`): one item per recorded exchange, in probe order."""
+    """A traffic file: one item per exchange, in file order; foreign exchanges
+    routed (runner.routed, as `conformance replay`), unmatched requests last."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .errors import UsageError
-        from .recording import load
+        exchanges = self.config.stash[_LOADED][self.path.resolve()]
+        unmatched: list[Unmatched] = []
+        if any(not e.operation_id for e in exchanges):  # HAR or vcrpy
+            from .routes import Router
+            from .runner import routed
 
-        try:
-            exchanges = list(load(self.path))
-        except UsageError as exc:
-            raise self.CollectError(str(exc)) from None
-        names = _unique(e.name for e in exchanges)
-        for exchange, name in zip(exchanges, names, strict=True):
-            yield CassetteItem.from_parent(self, name=name, exchange=exchange)
+            contract = contract_of(self.config)
+            if _ROUTER not in self.config.stash:
+                self.config.stash[_ROUTER] = Router.for_spec(contract.spec)
+            router = self.config.stash[_ROUTER]
+            exchanges = routed(contract, exchanges, None, unmatched, router)
+        names = _unique(
+            [e.name for e in exchanges] + [_unmatched_name(u) for u in unmatched]
+        )
+        for exchange in exchanges:
+            yield CassetteItem.from_parent(self, name=next(names), exchange=exchange)
+        skip = self.config.getoption("conformance_unmatched") != "fail"
+        for request in unmatched:
+            item = UnmatchedItem.from_parent(self, name=next(names), request=request)
+            if skip:  # reported at the item, as any skip mark
+                item.add_marker(pytest.mark.skip(reason=item.why()))
+            yield item
+
+
+def _unmatched_name(request: Unmatched) -> str:
+    from urllib.parse import urlsplit
+
+    return f"unmatched[{request.method} {urlsplit(request.url).path or '/'}]"
+
+
+class UnmatchedItem(pytest.Item):
+    """A recorded request no operation of the spec matches: skipped, saying why
+    (failed with `--conformance-unmatched fail`); never judged."""
+
+    def __init__(self, *, request: Unmatched, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.request = request
+
+    def why(self) -> str:
+        request = self.request
+        status = "no answer" if request.status is None else str(request.status)
+        where = f" [{request.source}]" if request.source else ""
+        return (
+            _run_config(self.config)
+            .redactor()
+            .text(
+                f"unmatched: {request.method} {request.url} ({status}): "
+                f"{request.reason}{where}"
+            )
+        )
+
+    def runtest(self) -> None:  # `--conformance-unmatched fail`
+        pytest.fail(self.why(), pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, 0, self.name  # a line: pytest places skips by it
 
 
 class LiveProbes(pytest.File):

@@ -384,7 +384,7 @@ def run_replay(
     if not loaded:  # an empty recording proves nothing: never a green run
         sent = f" sent to {base_url} (--base-url)" if base_url else ""
         raise UsageError(f"{location}: the cassettes hold no exchange{sent} to replay")
-    exchanges = _routed(contract, loaded, base_url, run.unmatched)
+    exchanges = routed(contract, loaded, base_url, run.unmatched)
     if not exchanges:  # nothing judged is never a green run either
         first = run.unmatched[0] if run.unmatched else None
         detail = (
@@ -413,18 +413,19 @@ def run_replay(
     return run
 
 
-def _routed(
+def routed(
     contract: Contract,
     exchanges: list[Exchange],
     base_url: str | None,
     unmatched: list[Unmatched],
+    router: Router | None = None,
 ) -> list[Exchange]:
-    """Our cassettes as they are; foreign exchanges named by their matched route.
+    """Our cassettes as they are; foreign exchanges named by their matched route
+    (`router`: one already built for `contract` and `base_url`, to share it).
 
     Foreign traffic was not planned to reach one status: every documented status
     is one it may get (`expect`), so a 404 the browser got is judged, not an error.
     """
-    router: Router | None = None
     seen: dict[str, int] = {}
     out = []
     for exchange in exchanges:

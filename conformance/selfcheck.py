@@ -456,9 +456,7 @@ def render_text(result: SelfCheck) -> str:
 
 def _coverage_lines(cov: dict[str, Any], shown: int = 3) -> list[str]:
     """How much of the contract the valid bodies exercised, and what they missed."""
-    from .coverage import not_exercised
-
-    missing = [m.split(": ", 1)[-1] for m in not_exercised(cov) if "status" not in m]
+    missing = [m.split(": ", 1)[-1] for m in _not_drawn(cov)]
     lines = [
         f"    coverage {cov['percent']}% ({cov['covered']} of {cov['points']} "
         "contract points in the bodies drawn)"
@@ -469,12 +467,40 @@ def _coverage_lines(cov: dict[str, Any], shown: int = 3) -> list[str]:
     return lines
 
 
+def _not_drawn(cov: dict[str, Any]) -> list[str]:
+    """The body's points no valid body exercised (a status is drawn, not received)."""
+    from .coverage import not_exercised
+
+    return [m for m in not_exercised(cov) if not m.endswith(": status never received")]
+
+
+def coverage_properties(results: Iterable[SelfCheck]) -> dict[str, str]:
+    """JUnit suite properties: the coverage of these bodies together, as the text
+    shows it per body (`coverage_percent`, `..._covered`, `..._points`,
+    `not_exercised`); nothing when none was measured."""
+    from .coverage import merge
+
+    found = [r.coverage for r in results if r.coverage and r.valid.checked]
+    if not found:
+        return {}
+    cov = merge(found)
+    return {
+        "coverage_percent": str(cov["percent"]),
+        "coverage_covered": str(cov["covered"]),
+        "coverage_points": str(cov["points"]),
+        "not_exercised": str(len(_not_drawn(cov))),
+    }
+
+
 def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
-    """One JUnit suite per operation: a case per (status, rule), one per branch."""
+    """One JUnit suite per operation: a case per (status, rule), one per branch;
+    the bodies' contract coverage as the suite's properties."""
     from .reporting.junit import Outcome, TestCase, TestSuite
 
     by_operation: dict[str, list[TestCase]] = {}
+    checks: dict[str, list[SelfCheck]] = {}
     for result in results:
+        checks.setdefault(result.operation, []).append(result)
         cases = by_operation.setdefault(result.operation, [])
         classname = f"selfcheck.{result.operation}"
         prefix = f"{result.operation} {result.status}"
@@ -519,7 +545,10 @@ def suites(results: Iterable[SelfCheck]) -> list[TestSuite]:
                     properties={"bodies": str(count)},
                 )
             )
-    return [TestSuite(name, cases) for name, cases in by_operation.items()]
+    return [
+        TestSuite(name, cases, properties=coverage_properties(checks[name]))
+        for name, cases in by_operation.items()
+    ]
 
 
 # --- command line -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -137,6 +138,27 @@ def test_the_command_exits_zero_and_writes_junit(tmp_path):
         "1",
     )
     assert "discriminator-wrong-branch" in out.getvalue()
+
+
+def test_the_junit_suite_carries_the_coverage_the_text_shows(tmp_path):
+    out = io.StringIO()
+    report = tmp_path / "selfcheck.xml"
+    args = ["selfcheck", "--spec", str(SEED_SPEC), "--operation", "getJob"]
+    main([*args, "--examples", "3", "--rule", "required", "--junit", str(report)],
+         out, io.StringIO())  # fmt: skip
+    text = out.getvalue()
+    found = re.search(r"coverage ([\d.]+)% \((\d+) of (\d+) contract points", text)
+    assert found, text
+    more = re.search(r"… (\d+) more not drawn", text)
+    shown = text.count("not drawn: ")
+    [suite] = ET.parse(report).getroot().iter("testsuite")
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties == {
+        "coverage_percent": found[1],
+        "coverage_covered": found[2],
+        "coverage_points": found[3],
+        "not_exercised": str(shown + (int(more[1]) if more else 0)),
+    }
 
 
 def test_the_command_needs_an_operation():

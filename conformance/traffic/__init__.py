@@ -74,14 +74,19 @@ def load_traffic(
     location: str | os.PathLike[str],
     base_url: str | None = None,
     max_body_size: int = DEFAULT_MAX_BODY,
+    *,
+    named: bool | None = None,
 ) -> list[Exchange]:
     """Every exchange at `location`, file by file, each file in its own order.
 
     A body over `max_body_size` (decoded bytes) becomes that exchange's error, as
-    in a live run and in our cassettes.
+    in a live run and in our cassettes. `named=False`: `location` is a file found
+    in a folder (YAML that is no vcrpy cassette yields nothing); default: a file
+    given by itself is named.
     """
     out: list[Exchange] = []
-    named = Path(location).is_file()
+    if named is None:
+        named = Path(location).is_file()
     for path in traffic_files(location):
         kind = _kind(path)
         if kind == "jsonl":
