@@ -17,9 +17,9 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from .patterns import search, unicode_mode
+from .source import DATA_KEYWORDS, mappings
 
 ECMA_PATTERN = "x-ecma-pattern"
-_DATA = frozenset({"enum", "const", "default", "examples"})  # values, not schemas
 
 
 def pattern_properties(
@@ -143,14 +143,7 @@ def for_rs(schema: Any) -> tuple[bool, bool]:
     `patternProperties` name cannot be read alike: that schema is left to the
     pure-Python engine), and whether it needs the custom keyword."""
     custom = False
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
+    for node in mappings(schema, skip=DATA_KEYWORDS):
         pattern = node.get("pattern")
         if isinstance(pattern, str) and not rs_reads(pattern):
             node[ECMA_PATTERN] = node.pop("pattern")
@@ -158,5 +151,4 @@ def for_rs(schema: Any) -> tuple[bool, bool]:
         names = node.get("patternProperties")
         if isinstance(names, dict) and not all(rs_reads(p) for p in names):
             return False, custom
-        stack.extend(v for k, v in node.items() if k not in _DATA)
     return True, custom

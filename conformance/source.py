@@ -19,7 +19,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -81,6 +81,26 @@ class Document:
 def pointer_join(pointer: str, *parts: str | int) -> str:
     """Append tokens to a JSON pointer, escaping `~` and `/` (RFC 6901)."""
     return pointer + "".join("/" + _escape(str(part)) for part in parts)
+
+
+# Members whose values are data, not schemas: a walk over schemas does not enter them.
+DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+
+
+def mappings(
+    tree: Any, *, skip: frozenset[str] = frozenset()
+) -> Iterator[dict[str, Any]]:
+    """Every mapping in a JSON tree, depth first, without entering members named in
+    `skip`. A caller may change the mapping it was given: its members are read when
+    the walk resumes."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(v for k, v in node.items() if k not in skip)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def pointer_parts(pointer: str) -> list[str]:

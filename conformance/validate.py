@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +23,7 @@ from .formats import Format
 from .keywords import ECMA_PATTERN, OVERRIDES, OVERRIDES_202012, EcmaPattern, for_rs
 from .model import ValidationResult, Violation
 from .patterns import search
+from .source import DATA_KEYWORDS, mappings
 from .spec import Spec
 
 try:  # the fast engine is optional; the pure-Python path is complete without it
@@ -117,7 +118,7 @@ class ResponseValidator:
         if not readable:  # a member-name pattern it would read otherwise
             return None
         if self.compiled is not None and self.compiled.dialect != DRAFT202012:
-            nodes = {id(n): n for n in _dicts(self.compiled.schema)}
+            nodes = {id(n): n for n in mappings(self.compiled.schema)}
             originals = {
                 id(c): nodes[o] for o, c in self._rs_copies.items() if o in nodes
             }
@@ -404,19 +405,6 @@ _PYTHON_OAS30 = jsonschema.validators.extend(
 )
 _OAS30_INTEGER = "http://conformance.invalid/oas30-integer/"
 _DRAFT4 = "http://json-schema.org/draft-04/schema#"
-_VALUES = frozenset({"enum", "const", "default", "examples"})  # data, not schemas
-
-
-def _dicts(schema: Any) -> Iterator[dict[str, Any]]:
-    """Every mapping in `schema` (schemas and data alike)."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            yield node
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 def _integers_as_oas30(
@@ -427,14 +415,7 @@ def _integers_as_oas30(
     3.0 does); `found` gets each resource URI → the compiled node it stands for.
     Returns the resources for the registry."""
     resources: list[tuple[str, Any]] = []
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
+    for node in mappings(schema, skip=DATA_KEYWORDS):
         types = node.get("type")
         if (
             types == "integer" or (isinstance(types, list) and "integer" in types)
@@ -443,7 +424,6 @@ def _integers_as_oas30(
             resources.append((uri, {"$schema": _DRAFT4, "type": node.pop("type")}))
             node["allOf"] = [*node.get("allOf", []), {"$ref": uri}]
             found[uri] = originals[id(node)]
-        stack.extend(v for k, v in node.items() if k not in _VALUES)
     return resources
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiler import INT_BOUNDS
 from ..errors import UsageError
-from ..source import pointer_join
-from .plan import Plan, Site, _nodes, plan_for
+from ..source import mappings, pointer_join
+from .plan import Plan, Site, plan_for
 from .rewrite import _json_in, _numbers, _required, _types
 
 if TYPE_CHECKING:
@@ -364,7 +364,7 @@ RULES: tuple[str, ...] = tuple(MUTATIONS)
 
 def applicable_rules(plan: Plan) -> dict[str, bool]:
     """Rule name → whether the schema holds anything the rule can break."""
-    nodes = list(_nodes(plan.compiled.schema))
+    nodes = list(mappings(plan.compiled.schema))
     ids = {id(n) for n in nodes}
     has = {
         "required": any(

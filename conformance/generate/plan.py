@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..source import pointer_join
+from ..source import mappings, pointer_join
 from .build import _Builder, _format_aliases, _format_strategies
 from .formats import format_draws
 from .rewrite import _Rewriter, oneof_label
@@ -231,7 +231,7 @@ class Plan:
     def branches(self) -> list[Branch]:
         """Every discriminator arm and plain oneOf alternative the schema holds."""
         found: set[Branch] = set()
-        for node in _nodes(self.compiled.schema):
+        for node in mappings(self.compiled.schema):
             found.update(self._node_branches(node))
         return sorted(found)
 
@@ -282,17 +282,6 @@ class Plan:
 
                 out.append((Branch(union, label), chose_alt))
         return out
-
-
-def _nodes(schema: Any) -> Iterator[Any]:
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            yield node
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 _PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Plan]] = (
