@@ -12,7 +12,8 @@ costs seconds, so it is refused at its position instead. Every failure is a
 violation or a payload error, never a crash.
 
 `parse_size("64MiB")` reads a size flag; `DEFAULT_MAX_BODY` is the cap on the
-decoded bytes of one body (live, replay and `validate` alike).
+decoded bytes of one body (live, replay and `validate` alike); `read_body` reads a
+streamed response within it, gzip and deflate decoded by a bounded loop.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import decimal
 import functools
 import json
 import re
-from typing import Any
+import zlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 
@@ -222,3 +227,62 @@ def parse_json(data: bytes | str) -> Any:
             "nested too deeply to parse (more levels than the JSON parser allows); "
             "not a plausible API response"
         ) from None
+
+
+class _Inflater:
+    """gzip/deflate decoding that never yields more than it is asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        self.gzip = encoding in ("gzip", "x-gzip")
+        wbits = zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS
+        self.engine = zlib.decompressobj(wbits)
+        self.started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """At most `room` decoded bytes of `data` (the rest waits in the engine)."""
+        if not self.started and not self.gzip and data:
+            self.started = True
+            if data[0] & 0x0F != 8:  # deflate without its zlib header (raw)
+                self.engine = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            return self.engine.decompress(self.engine.unconsumed_tail + data, room)
+        except zlib.error as exc:
+            raise DecodeError(f"cannot decode the {self._name} body: {exc}") from None
+
+    @property
+    def _name(self) -> str:
+        return "gzip" if self.gzip else "deflate"
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.engine.unconsumed_tail)
+
+
+class DecodeError(Exception):
+    """A body whose Content-Encoding does not decode."""
+
+
+async def read_body(response: httpx.Response, cap: int) -> bytes:
+    """The decoded body of a streamed response, at most `cap` bytes.
+
+    The cap counts decoded bytes, so a small gzip body that inflates to gigabytes
+    stops at the cap too (BodyTooLarge); reading stops there, the rest is not read.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    body = bytearray()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = _Inflater(encoding)
+        async for chunk in response.aiter_raw():
+            piece = inflater.feed(chunk, cap - len(body) + 1)
+            body += piece
+            while inflater.pending and len(body) <= cap:
+                body += inflater.feed(b"", cap - len(body) + 1)
+            if len(body) > cap:
+                raise BodyTooLarge(cap)
+        return bytes(body)
+    # identity (or an encoding we did not ask for: httpx decodes, chunk by chunk)
+    async for chunk in response.aiter_bytes():
+        if len(body) + len(chunk) > cap:
+            raise BodyTooLarge(cap)
+        body += chunk
+    return bytes(body)

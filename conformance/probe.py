@@ -20,14 +20,13 @@ import email.utils
 import random
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from .body import DEFAULT_MAX_BODY, BodyTooLarge
+from .body import DEFAULT_MAX_BODY, BodyTooLarge, DecodeError, read_body
 from .errors import UsageError
 from .recording import Exchange, redact
 from .redact import Redactor
@@ -278,65 +277,6 @@ def _backoff(settings: ProbeSettings, attempt: int) -> float:
     return delay * (0.5 + random.random() / 2)  # jitter: retries do not align
 
 
-class _Inflater:
-    """gzip/deflate decoding that never yields more than it is asked for."""
-
-    def __init__(self, encoding: str) -> None:
-        self.gzip = encoding in ("gzip", "x-gzip")
-        wbits = zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS
-        self.engine = zlib.decompressobj(wbits)
-        self.started = False
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        """At most `room` decoded bytes of `data` (the rest waits in the engine)."""
-        if not self.started and not self.gzip and data:
-            self.started = True
-            if data[0] & 0x0F != 8:  # deflate without its zlib header (raw)
-                self.engine = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            return self.engine.decompress(self.engine.unconsumed_tail + data, room)
-        except zlib.error as exc:
-            raise _DecodeError(f"cannot decode the {self._name} body: {exc}") from None
-
-    @property
-    def _name(self) -> str:
-        return "gzip" if self.gzip else "deflate"
-
-    @property
-    def pending(self) -> bool:
-        return bool(self.engine.unconsumed_tail)
-
-
-class _DecodeError(Exception):
-    """A body whose Content-Encoding does not decode."""
-
-
-async def read_body(response: httpx.Response, cap: int) -> bytes:
-    """The decoded body of a streamed response, at most `cap` bytes.
-
-    The cap counts decoded bytes, so a small gzip body that inflates to gigabytes
-    stops at the cap too (BodyTooLarge); reading stops there, the rest is not read.
-    """
-    encoding = response.headers.get("content-encoding", "").strip().lower()
-    body = bytearray()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        inflater = _Inflater(encoding)
-        async for chunk in response.aiter_raw():
-            piece = inflater.feed(chunk, cap - len(body) + 1)
-            body += piece
-            while inflater.pending and len(body) <= cap:
-                body += inflater.feed(b"", cap - len(body) + 1)
-            if len(body) > cap:
-                raise BodyTooLarge(cap)
-        return bytes(body)
-    # identity (or an encoding we did not ask for: httpx decodes, chunk by chunk)
-    async for chunk in response.aiter_bytes():
-        if len(body) + len(chunk) > cap:
-            raise BodyTooLarge(cap)
-        body += chunk
-    return bytes(body)
-
-
 async def _send_one(
     client: httpx.AsyncClient,
     request: ProbeRequest,
@@ -394,7 +334,7 @@ async def _send_one(
             httpx.InvalidURL,
             TimeoutError,
             MemoryError,
-            _DecodeError,
+            DecodeError,
         ) as exc:
             # Any failure to get a usable answer (transport, decoding, redirects) is
             # this probe's error; it never takes the rest of the run down with it.
@@ -451,7 +391,7 @@ def _describe(exc: BaseException, timeout: float) -> str:
         return f"timed out after {timeout:g}s ({type(exc).__name__})"
     if isinstance(exc, MemoryError):
         return "out of memory while reading the body (lower --max-body-size)"
-    if isinstance(exc, _DecodeError):
+    if isinstance(exc, DecodeError):
         return str(exc)
     text = str(exc) or "no answer"
     return f"{type(exc).__name__}: {text}"
